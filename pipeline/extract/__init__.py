@@ -1,0 +1,35 @@
+"""Extract stage: the character-level figure grammar.
+
+``extract_figures(text, published)`` finds every figure in one sentence's normalised
+text. Offsets in the returned Figures are offsets into ``text``. The grammar works on
+characters, not tokens: segmenters split ``5.5|亿元`` and glue ``占地约``.
+
+Sub-modules, one concern each:
+- numbers.py  numerals (Arabic, Chinese, mixed, vague) -> values
+- figures.py  number + qualifier + unit + range -> non-date Figures
+- dates.py    absolute / partial / relative dates and periods -> date Figures
+- filters.py  what is not a fact (names, codes, slogans, phone numbers, URLs)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from schemas.records import Figure
+
+
+def resolve_overlaps(figures: list[Figure]) -> list[Figure]:
+    """Keep a non-overlapping set: longer spans win; on equal spans a date wins."""
+    ranked = sorted(figures, key=lambda f: (-(f.end - f.start), f.kind != "date", f.start))
+    kept: list[Figure] = []
+    for fig in ranked:
+        if all(fig.end <= k.start or fig.start >= k.end for k in kept):
+            kept.append(fig)
+    return sorted(kept, key=lambda f: f.start)
+
+
+def extract_figures(text: str, published: date | None = None) -> list[Figure]:
+    from pipeline.extract.dates import find_dates
+    from pipeline.extract.figures import find_figures
+
+    return resolve_overlaps(find_figures(text) + find_dates(text, published))

@@ -1,0 +1,215 @@
+"""The records that flow between stages: the contract of the pipeline.
+
+ingest -> RawDocument
+normalise -> NormalisedText (text for extraction + a map back to raw offsets)
+segment -> Article, Sentence (raw offsets)
+extract -> Figure (offsets in the sentence's normalised text)
+link -> Figure with measure / subject / change filled
+store -> Fact (raw document offsets, ready for the database)
+
+Every offset a user ever sees is a raw offset: ``raw[start:end] == surface``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, computed_field, model_validator
+
+Kind = Literal[
+    "money",
+    "area",
+    "count",
+    "percent",
+    "multiple",
+    "length",
+    "weight",
+    "duration",
+    "temperature",
+    "rank",
+    "date",
+    "quantity",
+]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+
+Qualifier = Literal["exact", "approx", "at_least", "at_most", "range"]
+Direction = Literal["up", "down"]
+
+
+class Record(BaseModel):
+    """Base for all records: strict about unknown fields, immutable-ish by convention."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RawDocument(Record):
+    """One document as read from its source, before any change to its text."""
+
+    doc_id: str = Field(min_length=1)
+    source: str  # path, or "path:LINE" for JSONL
+    text: str  # the raw text as decoded; every stored offset points into it
+    title: str | None = None
+    published: date | None = None
+    # where `published` came from: document metadata, the --published option, or a
+    # masthead date found in the first lines of the text
+    published_from: Literal["metadata", "option", "masthead"] | None = None
+    encoding: str = "utf-8"
+    format: Literal["txt", "jsonl", "html", "gold"] = "txt"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+class NormalisedText(Record):
+    """Text prepared for extraction plus, for every character, its raw offset.
+
+    ``to_raw[i]`` is the raw offset of normalised character ``i``; ``to_raw`` has one
+    extra entry at the end equal to ``len(raw)``. Characters removed by normalisation
+    (a line break inside a sentence) simply have no normalised counterpart.
+    """
+
+    text: str
+    to_raw: list[int]
+
+    @model_validator(mode="after")
+    def _check_map(self) -> "NormalisedText":
+        if len(self.to_raw) != len(self.text) + 1:
+            raise ValueError("to_raw must have len(text) + 1 entries")
+        return self
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Raw [start, end) covering normalised [start, end)."""
+        if end <= start:
+            r = self.to_raw[start]
+            return r, r
+        return self.to_raw[start], self.to_raw[end - 1] + 1
+
+
+class Article(Record):
+    index: int = Field(ge=0)
+    title: str | None = None
+    start: int = Field(ge=0)  # raw offsets
+    end: int = Field(ge=0)
+
+
+class Sentence(Record):
+    doc_id: str
+    index: int = Field(ge=0)  # position in the document
+    article: int = Field(ge=0)  # index of the Article holding it
+    start: int = Field(ge=0)  # raw offsets
+    end: int = Field(ge=0)
+    text: str  # raw[start:end]
+    norm_start: int = Field(ge=0)  # offsets in NormalisedText.text
+    norm_end: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _check_span(self, info: ValidationInfo) -> "Sentence":
+        raw = (info.context or {}).get("raw") if info else None
+        if raw is not None and raw[self.start : self.end] != self.text:
+            raise ValueError(f"sentence {self.index}: raw[{self.start}:{self.end}] != text")
+        return self
+
+
+class FigureFields(Record):
+    """What a figure says, independent of where it is stored."""
+
+    kind: Kind
+    value: float | None = None
+    value_max: float | None = None
+    unit: str
+    qualifier: Qualifier = "exact"
+    # value in the kind's base unit (CNY stays CNY, mu -> m2, km -> m, ton -> kg,
+    # day/minute -> hour); None for dates
+    base_value: float | None = None
+    base_value_max: float | None = None
+    base_unit: str | None = None
+    date: str | None = None  # ISO: 2023-12-28, 2023-12, 2023, 2024-Q1, 2024-H1
+    date_end: str | None = None
+    measure: str | None = None
+    subject: str | None = None
+    change: bool = False
+    direction: Direction | None = None  # for changes: up (增长) or down (下降)
+    basis: str | None = None  # comparison basis as written: 同比, 环比, 较上年 ...
+
+    @model_validator(mode="after")
+    def _check_values(self) -> "FigureFields":
+        if self.kind == "date":
+            if self.value is not None:
+                raise ValueError("date facts carry `date`, not `value`")
+        elif self.value is None:
+            raise ValueError(f"{self.kind} fact without a value")
+        if self.value_max is not None and self.value is not None and self.value_max < self.value:
+            raise ValueError("value_max < value")
+        if self.kind in ("area", "length", "weight", "duration", "count") and self.value is not None and self.value < 0:
+            raise ValueError(f"negative {self.kind}")
+        return self
+
+
+class Figure(FigureFields):
+    """An extractor's output: offsets are into the text the extractor was given."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    surface: str
+    # offsets of `measure` / `subject` in the same text when found there (for review UIs)
+    measure_start: int | None = None
+    subject_start: int | None = None
+
+
+class Fact(FigureFields):
+    """A stored fact: offsets are raw document offsets."""
+
+    doc_id: str
+    sentence_index: int = Field(ge=0)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    surface: str
+    run_id: int | None = None
+    id: int | None = None
+
+    @model_validator(mode="after")
+    def _check_span(self, info: ValidationInfo) -> "Fact":
+        if self.end <= self.start:
+            raise ValueError("empty fact span")
+        raw = (info.context or {}).get("raw") if info else None
+        if raw is not None and raw[self.start : self.end] != self.surface:
+            raise ValueError(f"raw[{self.start}:{self.end}] != surface {self.surface!r}")
+        return self
+
+
+class DocumentResult(Record):
+    """Everything the pipeline made of one document: what the store writes at once."""
+
+    document: RawDocument
+    articles: list[Article]
+    sentences: list[Sentence]
+    facts: list[Fact]
+
+
+class RunInfo(Record):
+    id: int | None = None
+    started: datetime
+    finished: datetime | None = None
+    version: str
+    model: str
+    config: dict[str, object] = Field(default_factory=dict)
+    status: Literal["running", "ok", "partial", "failed", "interrupted"] = "running"
+    documents: int = 0
+    sentences: int = 0
+    facts: int = 0
+    errors: int = 0
+
+
+class DocumentError(Record):
+    """A document (or a line of one) that could not be processed, and why."""
+
+    source: str
+    line: int | None = None
+    doc_id: str | None = None
+    stage: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
