@@ -1,0 +1,329 @@
+"""The `zhfacts` command line. It only wires stages and reports; stages never print."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from pipeline import __version__
+
+app = typer.Typer(
+    name="zhfacts",
+    help="Every figure in Chinese news and government text as typed records in SQL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Not a terminal (a pipe, a file, CI): don't squeeze tables into 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 200)
+
+DEFAULT_DB = "facts.db"
+DbOption = Annotated[str, typer.Option("--db", help="SQLite file path or any SQLAlchemy URL.")]
+ModelOption = Annotated[
+    str,
+    typer.Option("--model", help="auto (zh_core_web_sm if installed, else LAC) | lac | blank | path or package of a spaCy pipeline."),
+]
+
+
+def _parse_date(value: Optional[str], what: str = "--published") -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=what) from None
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"zhfacts {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt, .jsonl, .html) and folders (read recursively).")],
+    db: DbOption = DEFAULT_DB,
+    model: ModelOption = "auto",
+    published: Annotated[Optional[str], typer.Option(help="Publication date YYYY-MM-DD for documents that carry none.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-extract documents already stored, replacing their rows.")] = False,
+    max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")] = 20_000_000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what each stage decides (e.g. model checks).")] = False,
+) -> None:
+    """Extract every figure from ARTICLES into the database, as one recorded run."""
+    from pipeline.run import describe, run_corpus
+
+    _setup_logging(verbose)
+    pub = _parse_date(published)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}", 2)
+    progress = None if quiet else _progress_printer()
+    try:
+        summary = run_corpus([str(p) for p in paths], db, model=model, published=pub, force=force,
+                             max_bytes=max_bytes, progress=progress)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    info = describe(summary)
+    for e in summary.errors:
+        where = e.source + (f":{e.line}" if e.line else "")
+        err.print(f"[{'red' if e.severity == 'error' else 'yellow'}]{e.severity}:[/] {escape(where)}: {escape(e.message)}")
+    if as_json:
+        out.print_json(json.dumps(info, ensure_ascii=False))
+    elif not quiet:
+        _print_summary(info, summary.chars)
+    raise typer.Exit(1 if info["errors"] else 0)
+
+
+def _progress_printer() -> Any:
+    """A live line on a terminal, plain log lines (every 50 documents) otherwise."""
+    started = time.perf_counter()
+    tty = err.is_terminal
+
+    def show(summary: Any, doc_id: str) -> None:
+        done = summary.documents + summary.skipped
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        line = f"{done} documents, {summary.facts} facts, {rate:.1f} docs/s — {doc_id}"
+        if tty:
+            err.print(line, end="\r", overflow="ellipsis", no_wrap=True)
+        elif done % 50 == 0:
+            err.print(line)
+
+    return show
+
+
+def _print_summary(info: dict[str, Any], chars: int) -> None:
+    table = Table(title=f"zhfacts run {info['run']} — {info['status']}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("model", info["model"])
+    table.add_row("documents", f"{info['documents']} written, {info['skipped']} already stored, {info['changed']} changed (kept)")
+    table.add_row("sentences", str(info["sentences"]))
+    table.add_row("facts", str(info["facts"]))
+    for kind, n in info["facts_by_kind"].items():
+        table.add_row(f"  {kind}", str(n))
+    table.add_row("errors / warnings", f"{info['errors']} / {info['warnings']}")
+    speed = f", {chars / info['seconds']:,.0f} chars/s" if info["seconds"] and chars else ""
+    table.add_row("time", f"{info['seconds']:.2f} s{speed}")
+    out.print(table)
+
+
+@app.command()
+def extract(
+    text: Annotated[Optional[str], typer.Option("--text", "-t", help="The text; read from stdin when absent.")] = None,
+    published: Annotated[Optional[str], typer.Option(help="Publication date YYYY-MM-DD, for relative dates.")] = None,
+    model: ModelOption = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per fact.")] = False,
+) -> None:
+    """Print the facts of a snippet, no database: the quickest way to try zhfacts."""
+    from pipeline.process import Pipeline, extract_snippet
+
+    pub = _parse_date(published)
+    if text is None:
+        if sys.stdin.isatty():
+            _fail("give --text or pipe text on stdin", 2)
+        text = sys.stdin.read()
+    facts = extract_snippet(text, pub, pipeline=Pipeline.load(model))
+    if as_json:
+        for f in facts:
+            out.print(json.dumps(f.model_dump(exclude={"id", "run_id", "doc_id"}), ensure_ascii=False))
+        return
+    table = Table(show_lines=False)
+    for col in ("kind", "surface", "value", "unit", "qualifier", "date", "measure", "subject", "change"):
+        table.add_column(col)
+    for f in facts:
+        value = _fmt_value(f.value, f.value_max)
+        date_text = f.date + (f"..{f.date_end}" if f.date_end else "") if f.date else ""
+        change = {"up": "↑", "down": "↓"}.get(f.direction or "", "yes") if f.change else ""
+        table.add_row(f.kind, escape(f.surface), value, f.unit, f.qualifier, date_text, escape(f.measure or ""),
+                      escape(f.subject or ""), change)
+    out.print(table)
+
+
+def _fmt_value(value: float | None, value_max: float | None) -> str:
+    def one(v: float) -> str:
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.4g}"
+    if value is None:
+        return ""
+    return one(value) + (f"–{one(value_max)}" if value_max is not None else "")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A SELECT statement, e.g. over the `facts_view` view.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json", help="Rows as JSON lines.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Rows as CSV.")] = False,
+) -> None:
+    """Run read-only SQL over the database and print a table. Writes are refused."""
+    from pipeline.store import StoreError, run_query
+
+    try:
+        columns, rows = run_query(db, sql)
+    except StoreError as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        for row in rows:
+            out.print(json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=str))
+    elif csv_out:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table()
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for row in rows:
+            table.add_row(*[escape("" if v is None else str(v)) for v in row])
+        out.print(table)
+        out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+@app.command()
+def show(
+    fact_id: Annotated[int, typer.Argument(help="The fact's id (facts.id).")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Print one fact with its sentence, the figure marked."""
+    from pipeline.store import StoreError
+
+    try:
+        columns, rows = _fact_row(db, fact_id)
+    except StoreError as exc:
+        _fail(str(exc), 2)
+    if not rows:
+        _fail(f"no fact with id {fact_id}", 1)
+    fact = dict(zip(columns, rows[0]))
+    _, srows = _sentence_row(db, fact["doc_id"], fact["sentence_index"])
+    s_start, s_text = srows[0] if srows else (fact["start"], fact["surface"])
+    a, b = fact["start"] - s_start, fact["end"] - s_start
+    out.print(f"[bold]fact {fact_id}[/bold]  {escape(fact['doc_id'])}  {escape(fact['title'] or '')}")
+    out.print(escape(s_text[:a]) + "[reverse bold]" + escape(s_text[a:b]) + "[/]" + escape(s_text[b:]))
+    table = Table(show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key in ("kind", "surface", "value", "value_max", "unit", "qualifier", "base_value", "base_unit", "date",
+                "date_end", "measure", "subject", "change", "direction", "basis", "start", "end", "published", "run_id"):
+        if fact.get(key) is not None:
+            table.add_row(key, escape(str(fact[key])))
+    out.print(table)
+
+
+def _fact_row(db: str, fact_id: int) -> tuple[list[str], list[Any]]:
+    from pipeline.store import read_connection
+    from sqlalchemy import text as sql_text
+
+    with read_connection(db) as conn:
+        result = conn.execute(sql_text("SELECT * FROM facts_view WHERE fact_id = :id"), {"id": fact_id})
+        return list(result.keys()), result.fetchall()
+
+
+def _sentence_row(db: str, doc_id: str, index: int) -> tuple[list[str], list[Any]]:
+    from pipeline.store import read_connection
+    from sqlalchemy import text as sql_text
+
+    with read_connection(db) as conn:
+        result = conn.execute(sql_text('SELECT start, text FROM sentences WHERE doc_id = :d AND "index" = :i'),
+                              {"d": doc_id, "i": index})
+        return list(result.keys()), result.fetchall()
+
+
+@app.command()
+def runs(db: DbOption = DEFAULT_DB) -> None:
+    """List runs: version, model, config hash, counts, duration, status."""
+    from pipeline.store import StoreError, run_query
+
+    try:
+        columns, rows = run_query(
+            db,
+            "SELECT id, started, finished, status, version, model, config_hash, documents, skipped, sentences, facts, errors FROM runs ORDER BY id",
+        )
+    except StoreError as exc:
+        _fail(str(exc), 2)
+    table = Table()
+    for c in ("id", "started", "duration", "status", "version", "model", "config", "docs", "skipped", "sentences", "facts", "errors"):
+        table.add_column(c)
+    for r in rows:
+        row = dict(zip(columns, r))
+        duration = ""
+        if row["finished"] and row["started"]:
+            from datetime import datetime
+
+            fin, st = (datetime.fromisoformat(str(row[k])) for k in ("finished", "started"))
+            duration = f"{(fin - st).total_seconds():.1f}s"
+        table.add_row(*(str(x) for x in (row["id"], str(row["started"])[:19], duration, row["status"], row["version"],
+                                          row["model"], row["config_hash"], row["documents"], row["skipped"],
+                                          row["sentences"], row["facts"], row["errors"])))
+    out.print(table)
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="Gold JSONL (see shared/eval/FORMAT.md).", exists=True, dir_okay=False)],
+    model: ModelOption = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="List every miss, false positive and wrong value.")] = False,
+) -> None:
+    """Score the pipeline on gold annotations: span P/R/F1, value accuracy, end-to-end F1, measure and subject."""
+    from pipeline.evaluate import evaluate_documents, load_gold
+    from pipeline.process import Pipeline
+
+    ev = evaluate_documents(load_gold(gold), Pipeline.load(model))
+    result = ev.as_dict()
+    if as_json:
+        if errors:
+            result["errors"] = ev.errors
+        out.print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    if errors:
+        for e in ev.errors:
+            p, g = e["predicted"], e["gold"]
+            out.print(f"[bold]{e['error']}[/bold] {e['doc_id']}: {escape(e['sentence'][:160])}")
+            if g:
+                out.print(f"   gold: {escape(json.dumps(g, ensure_ascii=False))}")
+            if p:
+                out.print(f"   pred: {escape(json.dumps(p, ensure_ascii=False))}")
+    table = Table(title=f"zhfacts evaluate {gold.name} — model {ev.model}")
+    for c in ("kind", "P", "R", "F1", "value acc", "e2e F1", "measure", "subject", "tp", "fp", "fn"):
+        table.add_column(c, justify="right" if c != "kind" else "left")
+
+    def row(name: str, s: dict[str, Any]) -> None:
+        table.add_row(name, *(f"{s[k]:.3f}" for k in ("precision", "recall", "f1", "value_accuracy", "e2e_f1",
+                                                        "measure_accuracy", "subject_accuracy")),
+                      str(s["tp"]), str(s["fp"]), str(s["fn"]))
+
+    for kind, s in result["by_kind"].items():
+        row(kind, s)
+    row("overall", result["overall"])
+    out.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,150 @@
+"""`zhfacts run`: a corpus through every stage into the database, as one recorded run.
+
+Documents stream through in bounded batches (memory does not grow with the corpus).
+A document that fails any stage becomes a row in `errors` naming its file, and the run
+goes on with the others. Each document is written in its own transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.ingest import iter_documents
+from pipeline.process import Pipeline
+from pipeline.store import Store
+from schemas.records import DocumentError, DocumentResult, RawDocument
+
+log = logging.getLogger("zhfacts.run")
+
+DOC_BATCH = 32
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    model: str
+    status: str = "ok"
+    documents: int = 0  # written (added or replaced)
+    skipped: int = 0  # already stored, unchanged
+    changed: int = 0  # stored with another text, left alone without --force
+    sentences: int = 0
+    facts: int = 0
+    chars: int = 0
+    errors: list[DocumentError] = field(default_factory=list)
+    facts_by_kind: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        return {"documents": self.documents, "skipped": self.skipped, "sentences": self.sentences,
+                "facts": self.facts, "errors": len([e for e in self.errors if e.severity == "error"])}
+
+
+ProgressCallback = Callable[[RunSummary, str], None]
+
+
+def run_corpus(
+    paths: Sequence[str | Path],
+    db: str,
+    *,
+    model: str = "auto",
+    published: date | None = None,
+    force: bool = False,
+    max_bytes: int = 20_000_000,
+    pipeline: Pipeline | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunSummary:
+    store = Store(db)
+    pipe = pipeline or Pipeline.load(model)
+    config = {"paths": [str(p) for p in paths], "model": model, "published": published, "force": force,
+              "max_bytes": max_bytes}
+    run_id = store.start_run(__version__, pipe.model_name, config)
+    summary = RunSummary(run_id=run_id, model=pipe.model_name)
+    started = time.perf_counter()
+    status = "failed"
+    try:
+        items = iter_documents(paths, published=published, max_bytes=max_bytes)
+        for item in _skip_stored(items, store, force, summary, run_id):
+            if isinstance(item, DocumentError):
+                _record(store, run_id, summary, item)
+                continue
+            result = _process_safely(pipe, item, summary, store, run_id)
+            if result is None:
+                continue
+            outcome = store.write_document(result, run_id, force=force)
+            if outcome.status in ("added", "replaced"):
+                summary.documents += 1
+                summary.sentences += outcome.sentences
+                summary.facts += outcome.facts
+                summary.chars += len(item.text)
+                summary.facts_by_kind.update(f.kind for f in result.facts)
+            elif outcome.status == "skipped":
+                summary.skipped += 1
+            if progress:
+                progress(summary, item.doc_id)
+        status = "partial" if any(e.severity == "error" for e in summary.errors) else "ok"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        summary.status = status
+        summary.seconds = time.perf_counter() - started
+        store.finish_run(run_id, status, summary.counts())
+        store.engine.dispose()
+    return summary
+
+
+def _skip_stored(
+    items: Iterable[RawDocument | DocumentError], store: Store, force: bool, summary: RunSummary, run_id: int
+) -> Iterator[RawDocument | DocumentError]:
+    """Drop documents already stored unchanged before any work is spent on them."""
+    for item in items:
+        if isinstance(item, RawDocument) and not force:
+            stored = store.stored_hash(item.doc_id)
+            if stored == item.sha256:
+                summary.skipped += 1
+                continue
+            if stored is not None:
+                summary.changed += 1
+                _record(store, run_id, summary, DocumentError(
+                    source=item.source, doc_id=item.doc_id, stage="store", severity="warning",
+                    message="document changed since it was stored; left as stored (use --force to re-extract)"))
+                continue
+        yield item
+
+
+def _process_safely(pipe: Pipeline, doc: RawDocument, summary: RunSummary, store: Store, run_id: int) -> DocumentResult | None:
+    try:
+        return pipe.process(doc)
+    except Exception as exc:  # one bad document must not stop the run
+        log.exception("processing %s failed", doc.source)
+        _record(store, run_id, summary, DocumentError(
+            source=doc.source, doc_id=doc.doc_id, stage="process", message=f"{type(exc).__name__}: {exc}"))
+        return None
+
+
+def _record(store: Store, run_id: int, summary: RunSummary, error: DocumentError) -> None:
+    summary.errors.append(error)
+    store.record_error(run_id, error)
+
+
+def facts_by_kind(summary: RunSummary) -> dict[str, int]:
+    return dict(sorted(summary.facts_by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def describe(summary: RunSummary) -> dict[str, Any]:
+    return {
+        "run": summary.run_id, "status": summary.status, "model": summary.model,
+        "documents": summary.documents, "skipped": summary.skipped, "changed": summary.changed,
+        "sentences": summary.sentences, "facts": summary.facts, "facts_by_kind": facts_by_kind(summary),
+        "errors": len([e for e in summary.errors if e.severity == "error"]),
+        "warnings": len([e for e in summary.errors if e.severity == "warning"]),
+        "seconds": round(summary.seconds, 2),
+    }

@@ -1,0 +1,375 @@
+"""Store stage: SQLAlchemy 2.0 models and the writer.
+
+SQLite by default (``--db facts.db``), any SQLAlchemy URL otherwise (PostgreSQL for
+scale). One transaction per document: its sentences and facts land together or not at
+all, so a killed run leaves nothing partial. Running the same input twice adds no rows;
+``force`` replaces a document's rows in that same single transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from schemas.records import DocumentError, DocumentResult, RunInfo
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started: Mapped[datetime] = mapped_column(DateTime)
+    finished: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    version: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(200))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    config_hash: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    sentences: Mapped[int] = mapped_column(Integer, default=0)
+    facts: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published: Mapped[date | None] = mapped_column(Date, nullable=True)
+    published_from: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    encoding: Mapped[str] = mapped_column(String(32), default="utf-8")
+    format: Mapped[str] = mapped_column(String(16), default="txt")
+    sha256: Mapped[str] = mapped_column(String(64))
+    n_chars: Mapped[int] = mapped_column(Integer)
+    raw_text: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("doc_id", "index", name="uq_articles_doc_index"),)
+
+
+class SentenceRow(Base):
+    __tablename__ = "sentences"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    article: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("doc_id", "index", name="uq_sentences_doc_index"),)
+
+
+class FactRow(Base):
+    __tablename__ = "facts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    sentence_index: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    surface: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    value_max: Mapped[float | None] = mapped_column(Float, nullable=True)
+    unit: Mapped[str] = mapped_column(String(32))
+    qualifier: Mapped[str] = mapped_column(String(16))
+    base_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    base_value_max: Mapped[float | None] = mapped_column(Float, nullable=True)
+    base_unit: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    date: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    date_end: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    measure: Mapped[str | None] = mapped_column(Text, nullable=True)
+    subject: Mapped[str | None] = mapped_column(Text, nullable=True)
+    change: Mapped[bool] = mapped_column(Boolean, default=False)
+    direction: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    basis: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    __table_args__ = (
+        # the natural key of a fact: a document never holds two facts of one kind on one span
+        UniqueConstraint("doc_id", "start", "end", "kind", name="uq_facts_span"),
+        Index("ix_facts_kind", "kind"),
+        Index("ix_facts_doc_sentence", "doc_id", "sentence_index"),
+    )
+
+
+class ErrorRow(Base):
+    __tablename__ = "errors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    doc_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16), default="error")
+    message: Mapped[str] = mapped_column(Text)
+
+
+# One readable row per fact for `zhfacts query`, Datasette and any SQL client.
+FACTS_VIEW_SQL = """
+CREATE VIEW IF NOT EXISTS facts_view AS
+SELECT f.id AS fact_id, f.doc_id, d.title, d.published, d.source,
+       s.text AS sentence, f.kind, f.surface, f.value, f.value_max, f.unit, f.qualifier,
+       f.base_value, f.base_value_max, f.base_unit, f.date, f.date_end, f.measure, f.subject,
+       f.change, f.direction, f.basis, f.start, f."end", f.sentence_index, f.run_id
+FROM facts f
+JOIN documents d ON d.id = f.doc_id
+LEFT JOIN sentences s ON s.doc_id = f.doc_id AND s."index" = f.sentence_index
+"""
+
+
+def database_url(db: str) -> str:
+    """`--db` takes a path (SQLite) or any SQLAlchemy URL."""
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL: readers never block the writer; busy_timeout: a second writer waits, not fails
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(db: str, *, readonly: bool = False) -> Engine:
+    url = database_url(db)
+    if url.startswith("sqlite"):
+        path = url.split("sqlite:///", 1)[-1]
+        if readonly:
+            if not Path(path).exists():
+                raise StoreError(f"no database at {path}")
+            # the SQLite driver itself refuses writes on a read-only connection
+            engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+            event.listen(engine, "connect", lambda c, r: c.execute("PRAGMA busy_timeout=30000"))
+            return engine
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    engine = create_engine(url, pool_pre_ping=True)
+    if readonly:
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("SET TRANSACTION READ ONLY"))
+    return engine
+
+
+class StoreError(Exception):
+    """A database problem worth a clear one-line message."""
+
+
+WriteStatus = Literal["added", "replaced", "skipped", "changed"]
+
+
+@dataclass
+class WriteOutcome:
+    status: WriteStatus
+    sentences: int = 0
+    facts: int = 0
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class Store:
+    """The writer. Create the schema, record runs, write documents one transaction each."""
+
+    def __init__(self, db: str, *, create: bool = True) -> None:
+        self.url = database_url(db)
+        self.engine = make_engine(db)
+        if create:
+            self.create_schema()
+
+    def create_schema(self) -> None:
+        Base.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(_view_sql(self.engine.dialect.name))
+
+    # runs ---------------------------------------------------------------------------
+    def start_run(self, version: str, model: str, config: dict[str, Any]) -> int:
+        import os
+
+        with self.engine.begin() as conn:
+            self._mark_dead_runs_interrupted(conn)
+            result = conn.execute(
+                insert(RunRow).values(
+                    started=_now(), version=version, model=model, config=config,
+                    config_hash=config_hash(config), status="running", pid=os.getpid(),
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(RunRow).where(RunRow.id == run_id).values(finished=_now(), status=status, **counts))
+
+    def _mark_dead_runs_interrupted(self, conn: Any) -> None:
+        """A run still 'running' whose process is gone was killed: say so."""
+        import os
+
+        rows = conn.execute(select(RunRow.id, RunRow.pid).where(RunRow.status == "running")).all()
+        for run_id, pid in rows:
+            if pid is None or pid == os.getpid() or _pid_alive(pid):
+                continue
+            conn.execute(update(RunRow).where(RunRow.id == run_id).values(status="interrupted"))
+
+    def runs(self) -> list[RunInfo]:
+        with self.engine.connect() as conn:
+            result = conn.execute(select(RunRow.__table__).order_by(RunRow.id)).mappings().all()
+        return [
+            RunInfo(id=r["id"], started=r["started"], finished=r["finished"], version=r["version"], model=r["model"],
+                    config=r["config"] or {}, status=r["status"], documents=r["documents"],
+                    sentences=r["sentences"], facts=r["facts"], errors=r["errors"])
+            for r in result
+        ]
+
+    # documents ----------------------------------------------------------------------
+    def stored_hash(self, doc_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(DocumentRow.sha256).where(DocumentRow.id == doc_id)).scalar_one_or_none()
+
+    def write_document(self, result: DocumentResult, run_id: int | None, *, force: bool = False) -> WriteOutcome:
+        """Write one document's rows in one transaction.
+
+        Already stored with the same text: skipped. Stored with a different text:
+        'changed' (left alone) unless `force`, which replaces all its rows at once.
+        """
+        doc = result.document
+        with self.engine.begin() as conn:
+            stored = conn.execute(select(DocumentRow.sha256).where(DocumentRow.id == doc.doc_id)).scalar_one_or_none()
+            if stored is not None and not force:
+                return WriteOutcome("skipped" if stored == doc.sha256 else "changed")
+            if stored is not None:
+                for table in (FactRow, SentenceRow, ArticleRow, DocumentRow):
+                    key = table.id if table is DocumentRow else table.doc_id
+                    conn.execute(delete(table).where(key == doc.doc_id))
+            conn.execute(insert(DocumentRow).values(
+                id=doc.doc_id, source=doc.source, title=doc.title, published=doc.published,
+                published_from=doc.published_from, encoding=doc.encoding, format=doc.format,
+                sha256=doc.sha256, n_chars=len(doc.text), raw_text=doc.text, run_id=run_id,
+            ))
+            if result.articles:
+                conn.execute(insert(ArticleRow), [
+                    {"doc_id": doc.doc_id, "index": a.index, "title": a.title, "start": a.start, "end": a.end}
+                    for a in result.articles
+                ])
+            if result.sentences:
+                conn.execute(insert(SentenceRow), [
+                    {"doc_id": doc.doc_id, "index": s.index, "article": s.article, "start": s.start,
+                     "end": s.end, "text": s.text}
+                    for s in result.sentences
+                ])
+            if result.facts:
+                conn.execute(insert(FactRow), [
+                    {**f.model_dump(exclude={"id", "run_id"}), "run_id": run_id} for f in result.facts
+                ])
+        return WriteOutcome("replaced" if stored is not None else "added", len(result.sentences), len(result.facts))
+
+    def record_error(self, run_id: int | None, error: DocumentError) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(ErrorRow).values(run_id=run_id, created=_now(), **error.model_dump()))
+
+
+def _view_sql(dialect: str) -> str:
+    if dialect == "postgresql":
+        return FACTS_VIEW_SQL.replace("CREATE VIEW IF NOT EXISTS", "CREATE OR REPLACE VIEW")
+    return FACTS_VIEW_SQL
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# read-only access -----------------------------------------------------------------
+_READ_ONLY_START = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(select|with|explain|values|pragma\s+\w+\s*;?\s*$)", re.I)
+_WRITE_WORD = re.compile(
+    r"\b(insert|update|delete|drop|create|alter|replace|attach|detach|vacuum|reindex|truncate|grant|revoke)\b", re.I
+)
+
+
+def check_read_only_sql(sql: str) -> None:
+    """Refuse SQL that writes, before it reaches the (already read-only) connection."""
+    stripped = re.sub(r"'(?:[^']|'')*'", "''", sql)  # words inside string literals don't count
+    if not _READ_ONLY_START.match(stripped) or _WRITE_WORD.search(stripped):
+        raise StoreError("zhfacts query is read-only: only SELECT / WITH / EXPLAIN statements are allowed")
+
+
+@contextmanager
+def read_connection(db: str) -> Iterator[Any]:
+    engine = make_engine(db, readonly=True)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def run_query(db: str, sql: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[Sequence[Any]]]:
+    check_read_only_sql(sql)
+    with read_connection(db) as conn:
+        try:
+            result = conn.execute(text(sql), params or {})
+        except Exception as exc:  # the driver's message is what the user needs
+            message = str(getattr(exc, "orig", exc)).splitlines()[0]
+            if "readonly" in message or "read-only" in message:
+                raise StoreError("zhfacts query is read-only: the database refused a write") from exc
+            raise StoreError(f"query failed: {message}") from exc
+        return list(result.keys()), [tuple(r) for r in result.fetchall()]
