@@ -1,0 +1,121 @@
+"""The store: one transaction per document, idempotent writes, --force, read-only queries."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from pipeline.store import Store, StoreError, check_read_only_sql, run_query
+from schemas.records import Article, DocumentError, DocumentResult, Fact, RawDocument, Sentence
+
+TEXT = "项目总投资5.5亿元,占地约122亩。\n今年以来新增网格员446名。"
+
+
+def _result(text: str = TEXT, doc_id: str = "d1") -> DocumentResult:
+    doc = RawDocument(doc_id=doc_id, source=f"{doc_id}.txt", text=text)
+    s0_end = text.index("。") + 1
+    s1_start = text.index("\n") + 1
+    sentences = [
+        Sentence(doc_id=doc_id, index=0, article=0, start=0, end=s0_end, text=text[:s0_end], norm_start=0, norm_end=s0_end),
+        Sentence(doc_id=doc_id, index=1, article=0, start=s1_start, end=len(text), text=text[s1_start:],
+                 norm_start=s1_start, norm_end=len(text)),
+    ]
+    facts = []
+    for surface, kind, value, unit, sent in (("5.5亿元", "money", 5.5e8, "CNY", 0), ("约122亩", "area", 122.0, "mu", 0),
+                                             ("446名", "count", 446.0, "count", 1)):
+        if surface in text:
+            start = text.index(surface)
+            facts.append(Fact(kind=kind, value=value, unit=unit, doc_id=doc_id, sentence_index=sent, start=start,
+                              end=start + len(surface), surface=surface))
+    return DocumentResult(document=doc, articles=[Article(index=0, start=0, end=len(text))], sentences=sentences, facts=facts)
+
+
+def _count(path, table: str, where: str = "") -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table} {where}").fetchone()[0]
+
+
+def test_write_is_idempotent_and_force_replaces(tmp_path):
+    db = tmp_path / "f.db"
+    store = Store(str(db))
+    run = store.start_run("0", "blank", {})
+    assert store.write_document(_result(), run).status == "added"
+    assert store.write_document(_result(), run).status == "skipped"
+    assert (_count(db, "documents"), _count(db, "sentences"), _count(db, "facts")) == (1, 2, 3)
+
+    changed = _result(TEXT.replace("446名", "44名"))
+    assert store.write_document(changed, run).status == "changed"  # left alone without force
+    assert _count(db, "facts", "WHERE surface = '446名'") == 1
+
+    outcome = store.write_document(changed, run, force=True)
+    assert (outcome.status, outcome.facts) == ("replaced", 2)
+    assert (_count(db, "documents"), _count(db, "sentences"), _count(db, "facts")) == (1, 2, 2)
+
+
+def test_a_failing_document_leaves_nothing_behind(tmp_path):
+    db = tmp_path / "f.db"
+    store = Store(str(db))
+    bad = _result()
+    # two facts with the same natural key: the unique constraint fails the transaction
+    bad.facts.append(bad.facts[0].model_copy())
+    with pytest.raises(Exception):
+        store.write_document(bad, None)
+    assert (_count(db, "documents"), _count(db, "sentences"), _count(db, "facts")) == (0, 0, 0)
+
+
+def test_runs_and_errors_are_recorded(tmp_path):
+    db = tmp_path / "f.db"
+    store = Store(str(db))
+    run = store.start_run("0.1.0", "blank", {"paths": ["x"]})
+    store.record_error(run, DocumentError(source="bad.jsonl", line=3, stage="ingest", message="not JSON"))
+    store.finish_run(run, "partial", {"documents": 0, "errors": 1})
+    (info,) = store.runs()
+    assert (info.status, info.model, info.errors) == ("partial", "blank", 1)
+    assert _count(db, "errors", "WHERE source = 'bad.jsonl' AND line = 3") == 1
+
+
+def test_a_dead_running_run_is_marked_interrupted(tmp_path):
+    db = tmp_path / "f.db"
+    store = Store(str(db))
+    run = store.start_run("0", "blank", {})
+    with sqlite3.connect(db) as conn:  # as if its process had been killed
+        conn.execute("UPDATE runs SET pid = 2147483000 WHERE id = ?", (run,))
+    store.start_run("0", "blank", {})
+    assert [r.status for r in store.runs()] == ["interrupted", "running"]
+
+
+@pytest.mark.parametrize(
+    "sql, allowed",
+    [
+        ("SELECT * FROM facts", True),
+        ("  with t as (select 1) select * from t", True),
+        ("-- comment\nselect kind, count(*) from facts group by kind", True),
+        ("select 'drop table facts' as x", True),
+        ("DROP TABLE facts", False),
+        ("delete from facts", False),
+        ("select 1; delete from facts", False),
+        ("insert into runs default values", False),
+        ("update facts set value = 0", False),
+        ("attach database 'x.db' as x", False),
+        ("PRAGMA journal_mode=DELETE", False),
+    ],
+)
+def test_read_only_sql_check(sql, allowed):
+    if allowed:
+        check_read_only_sql(sql)
+    else:
+        with pytest.raises(StoreError, match="read-only"):
+            check_read_only_sql(sql)
+
+
+def test_query_reads_the_facts_view(tmp_path):
+    db = tmp_path / "f.db"
+    Store(str(db)).write_document(_result(), None)
+    columns, rows = run_query(str(db), "SELECT surface, kind, value, sentence FROM facts_view ORDER BY start")
+    assert columns == ["surface", "kind", "value", "sentence"]
+    assert rows[0] == ("5.5亿元", "money", 5.5e8, "项目总投资5.5亿元,占地约122亩。")
+    assert rows[2][:2] == ("446名", "count")
+    with pytest.raises(StoreError, match="read-only"):
+        run_query(str(db), "DROP TABLE facts")
+    assert _count(db, "facts") == 3
