@@ -71,6 +71,7 @@ def run(
     published: Annotated[Optional[str], typer.Option(help="Publication date YYYY-MM-DD for documents that carry none.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-extract documents already stored, replacing their rows.")] = False,
     max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")] = 20_000_000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (the model is loaded once in each).")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what each stage decides (e.g. model checks).")] = False,
@@ -86,7 +87,7 @@ def run(
     progress = None if quiet else _progress_printer()
     try:
         summary = run_corpus([str(p) for p in paths], db, model=model, published=pub, force=force,
-                             max_bytes=max_bytes, progress=progress)
+                             max_bytes=max_bytes, workers=workers, progress=progress)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     info = describe(summary)

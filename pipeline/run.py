@@ -24,8 +24,6 @@ from schemas.records import DocumentError, DocumentResult, RawDocument
 
 log = logging.getLogger("zhfacts.run")
 
-DOC_BATCH = 32
-
 
 @dataclass
 class RunSummary:
@@ -58,26 +56,30 @@ def run_corpus(
     published: date | None = None,
     force: bool = False,
     max_bytes: int = 20_000_000,
+    workers: int = 1,
     pipeline: Pipeline | None = None,
     progress: ProgressCallback | None = None,
 ) -> RunSummary:
+    """Run every stage over `paths` into `db`; `workers` > 1 processes documents in that
+    many processes (the model loaded once in each), while this process alone writes."""
     store = Store(db)
-    pipe = pipeline or Pipeline.load(model)
+    engine: DocumentEngine = PoolEngine(model, workers) if workers > 1 else LocalEngine(pipeline or Pipeline.load(model))
     config = {"paths": [str(p) for p in paths], "model": model, "published": published, "force": force,
-              "max_bytes": max_bytes}
-    run_id = store.start_run(__version__, pipe.model_name, config)
-    summary = RunSummary(run_id=run_id, model=pipe.model_name)
+              "max_bytes": max_bytes, "workers": workers}
+    run_id = store.start_run(__version__, engine.model_name, config)
+    summary = RunSummary(run_id=run_id, model=engine.model_name)
     started = time.perf_counter()
     status = "failed"
     try:
         items = iter_documents(paths, published=published, max_bytes=max_bytes)
-        for item in _skip_stored(items, store, force, summary, run_id):
+        for item, result in engine.map(_skip_stored(items, store, force, summary, run_id)):
             if isinstance(item, DocumentError):
                 _record(store, run_id, summary, item)
                 continue
-            result = _process_safely(pipe, item, summary, store, run_id)
-            if result is None:
+            if isinstance(result, DocumentError):
+                _record(store, run_id, summary, result)
                 continue
+            assert result is not None
             outcome = store.write_document(result, run_id, force=force)
             if outcome.status in ("added", "replaced"):
                 summary.documents += 1
@@ -94,6 +96,7 @@ def run_corpus(
         status = "interrupted"
         raise
     finally:
+        engine.close()
         summary.status = status
         summary.seconds = time.perf_counter() - started
         store.finish_run(run_id, status, summary.counts())
@@ -120,19 +123,108 @@ def _skip_stored(
         yield item
 
 
-def _process_safely(pipe: Pipeline, doc: RawDocument, summary: RunSummary, store: Store, run_id: int) -> DocumentResult | None:
+def process_safely(pipe: Pipeline, doc: RawDocument) -> DocumentResult | DocumentError:
+    """One document through the stages; a failure becomes an error naming the document."""
     try:
         return pipe.process(doc)
     except Exception as exc:  # one bad document must not stop the run
         log.exception("processing %s failed", doc.source)
-        _record(store, run_id, summary, DocumentError(
-            source=doc.source, doc_id=doc.doc_id, stage="process", message=f"{type(exc).__name__}: {exc}"))
-        return None
+        return DocumentError(source=doc.source, doc_id=doc.doc_id, stage="process",
+                             message=f"{type(exc).__name__}: {exc}")
+
+
+Item = RawDocument | DocumentError
+Outcome = tuple[Item, DocumentResult | DocumentError | None]
+
+
+class DocumentEngine:
+    """Where documents are processed. Results come back in input order."""
+
+    model_name: str
+
+    def map(self, items: Iterable[Item]) -> Iterator[Outcome]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class LocalEngine(DocumentEngine):
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.model_name = pipeline.model_name
+
+    def map(self, items: Iterable[Item]) -> Iterator[Outcome]:
+        for item in items:
+            yield item, (process_safely(self.pipeline, item) if isinstance(item, RawDocument) else None)
+
+
+_WORKER_PIPELINE: Pipeline | None = None
+
+
+def _worker_init(model: str) -> None:
+    global _WORKER_PIPELINE
+    _WORKER_PIPELINE = Pipeline.load(model)
+
+
+def _worker_model_name(_: object) -> str:
+    assert _WORKER_PIPELINE is not None
+    return _WORKER_PIPELINE.model_name
+
+
+def _worker_process(doc: RawDocument) -> DocumentResult | DocumentError:
+    assert _WORKER_PIPELINE is not None
+    return process_safely(_WORKER_PIPELINE, doc)
+
+
+class PoolEngine(DocumentEngine):
+    """N worker processes, each loading the model once; batches bound what is in flight."""
+
+    def __init__(self, model: str, workers: int, batch_per_worker: int = 8) -> None:
+        import multiprocessing as mp
+
+        # fork keeps start-up cheap; the model is loaded after the fork, in each worker
+        self.pool = mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(model,))
+        self.batch = workers * batch_per_worker
+        self.model_name = self.pool.apply(_worker_model_name, (None,))
+
+    def map(self, items: Iterable[Item]) -> Iterator[Outcome]:
+        # two batches at most in flight: workers process the next while the caller writes
+        pending: tuple[list[Item], Any] | None = None
+        for batch in _batches(items, self.batch):
+            docs = [i for i in batch if isinstance(i, RawDocument)]
+            job = (batch, self.pool.map_async(_worker_process, docs, chunksize=1))
+            if pending is not None:
+                yield from _pair(*pending)
+            pending = job
+        if pending is not None:
+            yield from _pair(*pending)
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
 
 
 def _record(store: Store, run_id: int, summary: RunSummary, error: DocumentError) -> None:
     summary.errors.append(error)
     store.record_error(run_id, error)
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _pair(batch: list[Item], job: Any) -> Iterator[Outcome]:
+    results = iter(job.get())
+    for item in batch:
+        yield item, (next(results) if isinstance(item, RawDocument) else None)
 
 
 def facts_by_kind(summary: RunSummary) -> dict[str, int]:

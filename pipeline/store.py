@@ -39,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from schemas.records import DocumentError, DocumentResult, RunInfo
@@ -280,6 +281,16 @@ class Store:
         Already stored with the same text: skipped. Stored with a different text:
         'changed' (left alone) unless `force`, which replaces all its rows at once.
         """
+        try:
+            return self._write_document(result, run_id, force)
+        except IntegrityError:
+            # another writer (a concurrent run, a Ray worker) stored this document between
+            # our check and our insert: its rows stand, ours were rolled back whole
+            if self.stored_hash(result.document.doc_id) is None:
+                raise
+            return WriteOutcome("skipped")
+
+    def _write_document(self, result: DocumentResult, run_id: int | None, force: bool) -> WriteOutcome:
         doc = result.document
         with self.engine.begin() as conn:
             stored = conn.execute(select(DocumentRow.sha256).where(DocumentRow.id == doc.doc_id)).scalar_one_or_none()
