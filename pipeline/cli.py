@@ -326,5 +326,32 @@ def evaluate(
     out.print(table)
 
 
+# analysts: export, review page, report, schema migrations ----------------------------
+@app.command()
+def export(
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="csv | jsonl | parquet | xlsx (default: from --out's extension).")] = None,
+    kinds: Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only this kind (repeat for several).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only documents published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only documents published on or before YYYY-MM-DD.")] = None,
+    where: Annotated[Optional[str], typer.Option(help="An SQL condition over facts_view, e.g. \"subject = '全市'\".")] = None,
+) -> None:
+    """Write one row per fact (with its sentence) to CSV, JSON lines, Parquet or Excel."""
+    from pipeline.export import FORMATS, ExportFilter, export_facts, format_from_path
+    from pipeline.store import StoreError
+
+    chosen = (fmt or format_from_path(out_path) or "").lower()
+    if chosen not in FORMATS:
+        _fail(f"give --format ({' | '.join(FORMATS)}); cannot tell it from {out_path.name!r}", 2)
+    flt = ExportFilter(kinds=tuple(kinds or ()), since=_parse_date(since, "--since"), until=_parse_date(until, "--until"),
+                       where=where)
+    try:
+        n = export_facts(db, out_path, chosen, flt)  # type: ignore[arg-type]
+    except StoreError as exc:
+        _fail(str(exc), 2)
+    err.print(f"{n} fact{'s' if n != 1 else ''} → {escape(str(out_path))}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
