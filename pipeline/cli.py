@@ -353,5 +353,21 @@ def export(
     err.print(f"{n} fact{'s' if n != 1 else ''} → {escape(str(out_path))}")
 
 
+@app.command()
+def review(
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path("review.html"),
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write one self-contained HTML page: every fact highlighted in its sentence, filter by kind, search."""
+    from pipeline.review import write_review
+    from pipeline.store import StoreError
+
+    try:
+        n = write_review(db, out_path)
+    except StoreError as exc:
+        _fail(str(exc), 2)
+    err.print(f"{n} fact{'s' if n != 1 else ''} → {escape(str(out_path))}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
