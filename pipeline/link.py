@@ -1,18 +1,743 @@
-"""Link stage (stub): measure, subject, change. Replaced by the real implementation."""
+"""Link stage: what each figure measures, whom it belongs to, and whether it is a change.
+
+Works on one sentence's normalised text and the figures the grammar found in it:
+
+- measure: the thing measured, a literal substring. Counts take the noun after the
+  classifier (``24个村`` -> 村); money, percents and areas take the phrase before the
+  figure with the linking words stripped (``诉调成功率达到42.13%`` -> 诉调成功率).
+- subject: the nearest owner named before the figure in the same sentence: an entity
+  from ``doc.ents`` (ORG / GPE / LOC / PERSON) or from rules (organisation suffixes, the
+  gazetteer of administrative divisions, township / village / zone suffixes), or an
+  anaphor (该乡, 全市 ...) resolved through :class:`LinkContext`.
+- change: a change verb right before the figure (同比增长55%, 下降了20%), its direction
+  and the comparison basis written in the same clause.
+
+Everything here is rules over characters: the blank pipeline has no tokens worth using,
+and the figure grammar already works on characters.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
 
+from pipeline.resources import data_path, load_lines, load_toml
 from schemas.records import Figure
 
+EntityKind = Literal["place", "org", "person", "anaphor"]
 
+# Characters that end a clause: the measure and the subject never cross them.
+_CLAUSE_BREAKS = frozenset("，,；;：:。！？!?\n\r")
+# An enumeration comma also ends a measure phrase (5个综合公园、20个社区公园).
+_PHRASE_BREAKS = _CLAUSE_BREAKS | frozenset("、")
+_QUOTES = "“”\"'‘’「」『』《》〈〉"
+# Single characters that cannot be inside a name: function words and particles.
+_NAME_STOPS = frozenset("的在于由对与和及是为将把被向从让使经据了、等也都已还又就即有并且或着过")
+# Multi-character words a name never starts with: a verb or preposition before it.
+_NAME_STOP_WORDS = (
+    "位于", "根据", "依托", "通过", "按照", "协同", "联合", "吸引", "确定", "引进", "帮助", "支持",
+    "打造", "建设", "成立", "组建", "整合", "推动", "推进", "加快", "实施", "完成", "开展", "启动",
+    "牵头", "指导", "督促", "要求", "组织", "召开", "举办", "参加", "来到", "前往", "走进", "深入",
+    "成功", "正式", "目前", "近日", "日前", "同时", "今年", "去年", "截至", "其中", "作为", "以及",
+)
+# Words after a weak organisation suffix that show it was part of another word (中心城区).
+_WEAK_SUFFIX_BLOCKERS = ("城", "区", "点", "线", "任务", "工作", "环节", "位置", "地位", "思想", "面")
+# Organisation-like strings that are common words, not names.
+_ORG_DENY_ENDINGS = ("布局", "格局", "大局", "全局", "结局", "开局", "当局", "时局", "破局", "新局")
+# First characters / words of a candidate place name that make it generic (每个行政村).
+_PLACE_DENY_PREFIXES = (
+    "某", "每", "各", "该", "本", "全", "这", "那", "此", "我", "俺", "一", "两", "几", "多", "个",
+    "行政", "自然", "帮扶", "贫困", "试点", "示范", "重点", "美丽", "文明", "中心", "周边", "所在",
+    "城", "农", "乡", "山", "下辖", "辖", "所", "其", "附近", "当地", "邻近", "偏远", "特色",
+)
+# Characters right after 乡 / 镇 / 村 that make a common word rather than a place (乡村, 村民).
+_SMALL_PLACE_BLOCKERS = frozenset("村民庄级集委组容内里镇亲土愁贤情音间道野")
+_SMALL_PLACE_SUFFIXES = frozenset(["乡", "镇", "村", "街道", "社区"])
+_PLACE_LEVEL_BY_SUFFIX = (
+    ("自治区", "province"), ("特别行政区", "province"), ("省", "province"),
+    ("自治州", "city"), ("地区", "city"), ("盟", "city"), ("市", "city"),
+    ("自治县", "county"), ("县", "county"), ("旗", "county"),
+    ("街道", "town"), ("乡", "town"), ("镇", "town"),
+    ("社区", "village"), ("村", "village"),
+    ("区", "district"),
+)
+_MAX_ORG_NAME = 18
+_MAX_MEASURE = 16
+_PERSON_LABELS = frozenset(["PERSON", "PER"])
+_PLACE_LABELS = frozenset(["GPE", "LOC"])
+_ORG_LABELS = frozenset(["ORG"])
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+@dataclass(frozen=True)
+class _Vocab:
+    """Everything read from data/, compiled once per process."""
+
+    gazetteer: dict[str, tuple[str, str]]  # surface -> (full name, level)
+    gazetteer_max: int
+    place_suffixes: tuple[str, ...]  # longest first
+    org_strong: tuple[str, ...]
+    org_weak: tuple[str, ...]
+    org_after_place: tuple[str, ...]
+    org_suffix_re: re.Pattern[str]
+    place_suffix_re: re.Pattern[str]
+    measures: frozenset[str]
+    measure_max: int
+    connectors: tuple[str, ...]  # longest first
+    openers: tuple[str, ...]
+    anaphor_re: re.Pattern[str]
+    anaphor_levels: dict[str, str]
+    verb_re: re.Pattern[str]  # change verb at the end of the text before a figure
+    verb_direction: dict[str, str]
+    basis_re: re.Pattern[str]
+    self_change: tuple[str, ...]
+
+
+def _alternation(words: list[str] | tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _level_of(name: str) -> str:
+    for suffix, level in _PLACE_LEVEL_BY_SUFFIX:
+        if name.endswith(suffix):
+            return level
+    return "district"  # zones: 开发区, 高新区, 示范区 ...
+
+
+def _load_gazetteer(deny: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """Full names and the usual short forms (河南, 新乡, 辉县) -> (full name, level)."""
+    gaz: dict[str, tuple[str, str]] = {}
+    short: dict[str, tuple[str, str]] = {}
+    for line in data_path("admin_divisions.tsv").read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        _code, name, table_level = line.split("\t")
+        level = "province" if table_level == "province" else _level_of(name)
+        if table_level == "prefecture" and level not in ("city",):
+            level = "city"
+        gaz.setdefault(name, (name, level))
+        stem = _short_form(name, table_level)
+        if stem and len(stem) >= 2 and stem not in deny:
+            short.setdefault(stem, (name, level))
+    for stem, value in short.items():
+        gaz.setdefault(stem, value)  # a full name always wins over someone's short form
+    return gaz
+
+
+def _short_form(name: str, table_level: str) -> str | None:
+    if table_level == "province":
+        for suffix in ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市"):
+            if name.endswith(suffix):
+                return name[: -len(suffix)]
+        return None
+    if table_level == "prefecture":
+        for suffix in ("市", "地区", "盟"):
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                return name[: -len(suffix)]
+        return None
+    # counties: only county-level cities (辉县市 -> 辉县). Plain counties (公安县, 新安县) and
+    # districts (和平区, 新华区) shorten to everyday words
+    if name.endswith("市") and len(name) >= 3:
+        return name[:-1]
+    return None
+
+
+def _sections(lines: tuple[str, ...]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    current = "strong"
+    for line in lines:
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            continue
+        out.setdefault(current, []).append(line)
+    return out
+
+
+@cache
+def _vocab() -> _Vocab:
+    words = load_toml("link_words.toml")
+    gaz = _load_gazetteer(frozenset(words["gazetteer"]["short_form_deny"]))
+    orgs = _sections(load_lines("org_suffixes.txt"))
+    place_suffixes = tuple(sorted(set(load_lines("place_suffixes.txt")), key=len, reverse=True))
+    measures = frozenset(load_lines("measures.txt"))
+    change = load_toml("change_words.toml")
+
+    verb_direction: dict[str, str] = {}
+    for direction in ("up", "down"):
+        for verb in change["verbs"][direction]:
+            verb_direction[verb] = direction
+        for noun in change["rate_nouns"][direction]:
+            verb_direction[noun] = direction
+    basis = "|".join(f"(?:{p})" for p in change["basis"]["patterns"])
+    short_verbs = {v: d for d in ("up", "down") for v in change["short_verbs"][d]}
+    verb_direction.update(short_verbs)
+    # a verb (or rate noun + linking verb), optional 了, at the very end of the prefix;
+    # single-character verbs only right after a basis (同比增12%, 比上年多3个)
+    verb_re = re.compile(
+        rf"(?:(?P<verb>{_alternation(list(change['verbs']['up']) + list(change['verbs']['down']))})了?"
+        rf"|(?P<rate>{_alternation(list(change['rate_nouns']['up']) + list(change['rate_nouns']['down']))})"
+        rf"(?:为|达到|达|是)?"
+        rf"|(?:{basis})(?P<short>{_alternation(list(short_verbs))})了?)$"
+    )
+    anaphora = words["anaphora"]
+    anaphor_re = re.compile(
+        rf"(?:{_alternation(anaphora['prefixes'])})(?P<head>{_alternation(list(anaphora['levels']))})"
+    )
+    return _Vocab(
+        gazetteer=gaz,
+        gazetteer_max=max(len(k) for k in gaz),
+        place_suffixes=place_suffixes,
+        org_strong=tuple(orgs.get("strong", [])),
+        org_weak=tuple(orgs.get("weak", [])),
+        org_after_place=tuple(orgs.get("after_place", [])),
+        org_suffix_re=re.compile(_alternation(orgs.get("strong", []) + orgs.get("weak", []) + orgs.get("after_place", []))),
+        place_suffix_re=re.compile(_alternation(place_suffixes)),
+        measures=measures,
+        measure_max=max(len(m) for m in measures),
+        connectors=tuple(sorted(set(words["connectors"]), key=len, reverse=True)),
+        openers=tuple(sorted(set(words["openers"]), key=len, reverse=True)),
+        anaphor_re=anaphor_re,
+        anaphor_levels=dict(anaphora["levels"]),
+        verb_re=verb_re,
+        verb_direction=verb_direction,
+        basis_re=re.compile(basis),
+        self_change=tuple(change["self_change"]["up"]),
+    )
+
+
+# --------------------------------------------------------------------------- entities
+
+
+@dataclass(frozen=True)
+class Entity:
+    start: int
+    end: int
+    kind: EntityKind
+    level: str | None  # place level (province/city/county/district/town/village) or "org"
+    name: str  # as referred to: the surface, or for an anaphor the name it resolves to
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def _name_start(text: str, end: int, limit: int, floor: int = 0) -> int:
+    """Leftmost start of a name ending at ``end``: CJK run, no function words, ≤ limit chars.
+
+    Returns ``end - n`` where the run stops at a non-CJK character, a stop character, a stop
+    word, or ``floor`` (the end of the previous entity or figure).
+    """
+    i = end
+    while i > floor and end - i < limit:
+        ch = text[i - 1]
+        if not _is_cjk(ch) or ch in _NAME_STOPS:
+            break
+        if any(text.endswith(w, floor, i) for w in _NAME_STOP_WORDS):
+            break
+        i -= 1
+    return i
+
+
+def _bounded(text: str, start: int, floor: int) -> bool:
+    """True when the name at ``start`` is preceded by a clear edge, not cut off mid-phrase."""
+    if start <= floor:
+        return True
+    ch = text[start - 1]
+    return not _is_cjk(ch) or ch in _NAME_STOPS or any(text.endswith(w, 0, start) for w in _NAME_STOP_WORDS)
+
+
+def _gazetteer_places(text: str, vocab: _Vocab) -> list[Entity]:
+    """Leftmost-longest dictionary match of administrative division names."""
+    found: list[Entity] = []
+    i, n = 0, len(text)
+    while i < n:
+        if not _is_cjk(text[i]):
+            i += 1
+            continue
+        for length in range(min(vocab.gazetteer_max, n - i), 1, -1):
+            hit = vocab.gazetteer.get(text[i : i + length])
+            if hit is not None:
+                found.append(Entity(i, i + length, "place", hit[1], text[i : i + length]))
+                i += length
+                break
+        else:
+            i += 1
+    return found
+
+
+def _suffix_places(text: str, vocab: _Vocab, known: list[Entity], blocked: list[tuple[int, int]]) -> list[Entity]:
+    """Townships, villages, streets and zones: a short name before 乡/镇/村/开发区 ..."""
+    ends = {e.end for e in known}
+    out: list[Entity] = []
+    for m in vocab.place_suffix_re.finditer(text):
+        s, e, suffix = m.start(), m.end(), m.group()
+        if any(bs < e and s < be for bs, be in blocked):
+            continue
+        small = suffix in _SMALL_PLACE_SUFFIXES
+        if small and e < len(text) and text[e] in _SMALL_PLACE_BLOCKERS:
+            continue
+        floor = max([x for x in ends if x <= s], default=0)
+        start = _name_start(text, s, 4 if small else 8, floor)
+        if small and start < s - 2 and not _bounded(text, start, floor):
+            start = s - 2  # an unbounded run: most township / village names have two characters
+        name = text[start:s]
+        chained = start == floor and floor in ends
+        # a zone may stand alone (高新区发展量…) or follow a place (辉县 + 经济技术开发区)
+        zone_ok = not small and (chained or (not name and _bounded(text, s, floor)))
+        if len(name) < 2 and not zone_ok:
+            continue
+        if name.startswith(_PLACE_DENY_PREFIXES) or (small and name[-1:] in ("乡", "城", "农")):
+            continue
+        out.append(Entity(start, e, "place", _level_of(suffix), text[start:e]))
+    return out
+
+
+def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]) -> list[Entity]:
+    """Organisations by suffix: 河南钜盛先导新材料科技有限公司, 新乡县市场监管局, 新乡移动."""
+    out: list[Entity] = []
+    place_ends = {p.end: p for p in places}
+    last_end = 0
+    for m in vocab.org_suffix_re.finditer(text):
+        s, e, suffix = m.start(), m.end(), m.group()
+        if s < last_end:
+            continue
+        floor = max([f for f in floors if f <= s] + [last_end, 0])
+        if suffix in vocab.org_after_place:
+            place = place_ends.get(s)
+            if place is None:
+                continue
+            start = place.start
+        else:
+            start = _name_start(text, s, _MAX_ORG_NAME, floor)
+            if s - start < 2:
+                continue
+            if suffix in vocab.org_weak:
+                if not _bounded(text, start, floor) or text.startswith(_WEAK_SUFFIX_BLOCKERS, e):
+                    continue
+        name = text[start:e]
+        if name.endswith(_ORG_DENY_ENDINGS):
+            continue
+        # a branch in brackets belongs to the name: 河南前进铸钢有限公司(分部)
+        paren = re.match(r"[（(][\u4e00-\u9fff]{1,6}[）)]", text[e:])
+        if paren:
+            e += paren.end()
+        out.append(Entity(start, e, "org", "org", text[start:e]))
+        last_end = e
+    return out
+
+
+def _ner_entities(doc: Any | None) -> list[Entity]:
+    if doc is None:
+        return []
+    out: list[Entity] = []
+    for ent in getattr(doc, "ents", ()):
+        label = ent.label_
+        if len(ent.text) < 2:
+            continue  # 豫, 京: abbreviations inside words (返新入豫), not owners
+        if label in _PERSON_LABELS:
+            out.append(Entity(ent.start_char, ent.end_char, "person", None, ent.text))
+        elif label in _ORG_LABELS:
+            out.append(Entity(ent.start_char, ent.end_char, "org", "org", ent.text))
+        elif label in _PLACE_LABELS and not ent.text.startswith(_PLACE_DENY_PREFIXES):
+            out.append(Entity(ent.start_char, ent.end_char, "place", _level_of(ent.text), ent.text))
+    return out
+
+
+def _chain_places(entities: list[Entity], text: str) -> list[Entity]:
+    """Adjacent places form one name (获嘉县 + 位庄乡); a place right before an org is its prefix."""
+    out: list[Entity] = []
+    for ent in sorted(entities, key=lambda x: x.start):
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind == "place" and ent.kind in ("place", "org") and prev.end == ent.start:
+            out[-1] = Entity(prev.start, ent.end, ent.kind, ent.level, text[prev.start : ent.end])
+        else:
+            out.append(ent)
+    return out
+
+
+def _with_projects(entities: list[Entity], text: str) -> list[Entity]:
+    """An owner followed by a project name is the project: ...有限公司新材料项目."""
+    out: list[Entity] = []
+    for ent in entities:
+        m = re.match(r"[\u4e00-\u9fff]{0,10}?(?:项目|工程)", text[ent.end : ent.end + 12])
+        if m and ent.kind in ("org", "place") and not any(ch in _NAME_STOPS for ch in m.group()):
+            ent = Entity(ent.start, ent.end + m.end(), "org", "org", text[ent.start : ent.end + m.end()])
+        out.append(ent)
+    return out
+
+
+def _drop_nested(entities: list[Entity]) -> list[Entity]:
+    """Keep the longest of overlapping entities (the org that contains a place name)."""
+    kept: list[Entity] = []
+    for ent in sorted(entities, key=lambda x: (-x.length, x.start)):
+        if all(ent.end <= k.start or ent.start >= k.end for k in kept):
+            kept.append(ent)
+    return sorted(kept, key=lambda x: x.start)
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[“\"「《][^”\"」》]{1,30}[”\"」》]", text)]
+
+
+def find_entities(text: str, doc: Any | None = None, figures: list[Figure] | None = None) -> list[Entity]:
+    """Places, organisations and persons named in one sentence, left to right, no overlaps."""
+    vocab = _vocab()
+    figure_spans = [(f.start, f.end) for f in figures or []]
+    gaz = _gazetteer_places(text, vocab)
+    gaz = [g for g in gaz if not any(fs < g.end and g.start < fe for fs, fe in figure_spans)]
+    places = gaz + _suffix_places(text, vocab, gaz, [(g.start, g.end) for g in gaz] + figure_spans)
+    places = _chain_places(places, text)
+    # an anaphor is no part of a name: 该乡党委 is the 该乡 party committee, not an org "该乡党委"
+    floors = [fe for _fs, fe in figure_spans] + [m.end() for m in vocab.anaphor_re.finditer(text)]
+    orgs = _rule_orgs(text, vocab, places, floors)
+    ner = _ner_entities(doc)
+    entities = _drop_nested(ner + orgs + places)
+    entities = _chain_places(entities, text)
+    entities = _with_projects(entities, text)
+    # names inside quotes are titles of apps, campaigns and slogans, not owners
+    quoted = _quoted_spans(text)
+    return [e for e in entities if not any(qs <= e.start and e.end <= qe for qs, qe in quoted)]
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
 class LinkContext:
-    """Per-article memory (e.g. the place 该乡 refers to). Stub."""
+    """Per-article memory: the last place of each level and the last organisation named.
+
+    ``observe`` is called for every sentence in order, before ``link_figures`` sees the
+    same sentence; anaphors resolve against the state *before* that sentence plus what
+    the sentence itself names ahead of the anaphor.
+    """
+
+    last: dict[str, str] = field(default_factory=dict)  # level -> name
+    # the owner named at the head of a sentence that the segmenter cut at ；or ：: the
+    # sentences after it, up to the full stop, are still about it
+    topic: str | None = None
+    _before: dict[str, str] = field(default_factory=dict)
+    _text: str | None = None
+    _topic_before: str | None = None
+    _continues: bool = False
 
     def observe(self, text: str) -> None:
-        pass
+        self._before = dict(self.last)
+        self._topic_before = self.topic if self._continues else None
+        self._text = text
+        entities = find_entities(text)
+        if not self._continues:
+            self.topic = _head_owner(text, entities + _anaphors(text, entities, self._before))
+        for ent in entities:
+            self._remember(ent, self.last)
+        self._continues = text.rstrip().endswith(_CONTINUING_ENDS)
+
+    def topic_before(self, text: str) -> str | None:
+        """The owner carried over from the part of the sentence before ``text``."""
+        return self._topic_before if text == self._text else None
+
+    def state_before(self, text: str) -> dict[str, str]:
+        """The memory as it was before ``text`` (the sentence being linked)."""
+        return dict(self._before) if text == self._text else dict(self.last)
+
+    @staticmethod
+    def _remember(ent: Entity, memory: dict[str, str]) -> None:
+        if ent.kind == "org":
+            memory["org"] = ent.name
+        elif ent.kind == "place" and ent.level:
+            memory[ent.level] = _full_name(ent.name)
+            # a county-level city is also what 该市 means (辉县市); a chain names its
+            # county too (获嘉县位庄乡 -> 获嘉县)
+            if ent.level == "town" or ent.level == "village":
+                head = _vocab().gazetteer.get(_leading_division(ent.name) or "")
+                if head:
+                    memory.setdefault(head[1], head[0])
+
+
+_CONTINUING_ENDS = ("；", ";", "：", ":")
+_HEAD_WINDOW = 12  # a sentence's owner is named within its first characters
+
+
+def _head_owner(text: str, candidates: list[Entity]) -> str | None:
+    """The owner that opens a sentence (新乡市把今年…, 2021年,该市…): its first name."""
+    for ent in sorted(candidates, key=lambda e: e.start):
+        if ent.start > _HEAD_WINDOW:
+            break
+        if ent.kind != "person" and not text.startswith(("的", "最", "第", "、", "等"), ent.end):
+            return ent.name if ent.kind != "place" else ent.name
+    return None
+
+
+def _full_name(name: str) -> str:
+    """新乡 -> 新乡市: the gazetteer's full name for a short form, else the name as written."""
+    hit = _vocab().gazetteer.get(name)
+    return hit[0] if hit else name
+
+
+def _leading_division(name: str) -> str | None:
+    vocab = _vocab()
+    for length in range(min(vocab.gazetteer_max, len(name) - 1), 1, -1):
+        if name[:length] in vocab.gazetteer:
+            return name[:length]
+    return None
+
+
+def _anaphors(text: str, entities: list[Entity], memory: dict[str, str]) -> list[Entity]:
+    """该乡 / 全市 / 我市 ... resolved to the last place (or org) of that level."""
+    vocab = _vocab()
+    out: list[Entity] = []
+    for m in vocab.anaphor_re.finditer(text):
+        if any(e.start < m.end() and m.start() < e.end for e in entities):
+            continue
+        level = vocab.anaphor_levels[m.group("head")]
+        resolved = None
+        for ent in reversed([e for e in entities if e.end <= m.start()]):
+            if (level == "org" and ent.kind == "org") or (ent.kind == "place" and ent.level == level):
+                resolved = _full_name(ent.name) if ent.kind == "place" else ent.name
+                break
+        if resolved is None:
+            resolved = memory.get(level)
+        if resolved is not None:
+            out.append(Entity(m.start(), m.end(), "anaphor", level, resolved))
+    return out
+
+
+# --------------------------------------------------------------------------- link
+
+
+def _clause_start(text: str, pos: int, breaks: frozenset[str] = _CLAUSE_BREAKS) -> int:
+    i = pos
+    while i > 0 and text[i - 1] not in breaks:
+        i -= 1
+    return i
+
+
+def _is_modifier(ent: Entity, text: str, figure_starts: set[int]) -> bool:
+    """A name used as scope, attribute or list member, not as owner: 新乡市首家 (scope of a
+    rank), 全市最低水平, 金山工业园区的 (attribute), 人社局、法院等12家单位 (member)."""
+    rest = text[ent.end :]
+    return ent.end in figure_starts or rest.startswith(("的", "最", "第", "、", "等"))
+
+
+def _choose_subject(fig: Figure, candidates: list[Entity], text: str, figure_starts: set[int]) -> Entity | None:
+    before = [c for c in candidates if c.end <= fig.start and not _is_modifier(c, text, figure_starts)]
+    return before[-1] if before else None
+
+
+def _strip_right(phrase: str, vocab: _Vocab) -> str:
+    changed = True
+    while changed and phrase:
+        changed = False
+        phrase = phrase.rstrip(_QUOTES + " ")
+        m = vocab.verb_re.search(phrase)
+        if m and m.start() < len(phrase):
+            phrase, changed = phrase[: m.start()], True
+            continue
+        m = re.search(f"(?:{vocab.basis_re.pattern})$", phrase)
+        if m:
+            phrase, changed = phrase[: m.start()], True
+            continue
+        for word in vocab.connectors:
+            if phrase.endswith(word):
+                phrase, changed = phrase[: -len(word)], True
+                break
+    return phrase
+
+
+def _strip_left(phrase: str, vocab: _Vocab) -> str:
+    changed = True
+    while changed and phrase:
+        changed = False
+        phrase = phrase.lstrip(_QUOTES + " ")
+        for word in vocab.openers:
+            if phrase.startswith(word) and len(phrase) > len(word):
+                phrase, changed = phrase[len(word) :], True
+                break
+    return phrase
+
+
+def _rightmost_keyword(phrase: str, vocab: _Vocab) -> tuple[int, int] | None:
+    """Longest measure keyword ending furthest right in ``phrase``: (start, end)."""
+    for end in range(len(phrase), 0, -1):
+        for length in range(min(vocab.measure_max, end), 1, -1):
+            if phrase[end - length : end] in vocab.measures:
+                return end - length, end
+    return None
+
+
+_AFTER_STOPS = re.compile(
+    r"就是|正在|已经|已于|已|进行|设置|设立|颁发|实现|开展|位居|覆盖|达到|达|将|被|和|及|与|且|并|"
+    r"等|用于|作为|以上|以下"
+)
+_AFTER_TRIM = ("建设", "工作", "上", "中", "后", "里", "内", "之内", "范围")
+_CLASSIFIER_END = frozenset("个家条名座批所台项部件处户辆只")
+
+
+def _after_phrase(text: str, start: int, limit: int) -> tuple[str, int]:
+    """The noun phrase right after a figure: 148家[文化艺术类校外培训机构]颁发 ..."""
+    i = start
+    while i < limit and (text[i] in _QUOTES or text[i] == "的"):
+        i += 1
+    j = i
+    while j < limit and text[j] not in _PHRASE_BREAKS and j - i < 24:
+        j += 1
+    raw = text[i:j]
+    phrase = raw
+    m = _AFTER_STOPS.search(phrase)
+    if m:
+        phrase = phrase[: m.start()]  # empty when a verb follows the figure (5户到15户设立…)
+    if "的" in phrase:
+        head, _, tail = phrase.partition("的")
+        # X的Y followed by its own figure: Y is that figure's measure, X is ours
+        phrase = head if (j == limit and limit < len(text)) or not tail else tail
+    phrase = phrase.strip(_QUOTES + " ")
+    for trim in _AFTER_TRIM:
+        if phrase.endswith(trim) and len(phrase) > len(trim) + 1:
+            phrase = phrase[: -len(trim)]
+    offset = text.find(phrase, i) if phrase else -1
+    return phrase, offset
+
+
+@dataclass
+class _Measure:
+    text: str | None
+    start: int | None
+
+
+def _locate(text: str, phrase: str, lo: int, hi: int) -> int | None:
+    pos = text.rfind(phrase, lo, hi)
+    return pos if pos >= 0 else None
+
+
+def _find_measure(
+    text: str,
+    fig: Figure,
+    window_start: int,
+    next_start: int,
+    previous: _Measure | None,
+    group: list[str],
+    dates: list[tuple[int, int]],
+) -> _Measure:
+    vocab = _vocab()
+    raw_before = text[window_start : fig.start]
+    before = _strip_right(raw_before, vocab)
+    # what is left of the window after the basis went: cut after any date still inside it
+    cut = max((de - window_start for ds, de in dates if window_start <= ds and de <= window_start + len(before)), default=0)
+    before = before[cut:]
+    # 科技型中小企业、高新技术企业数量分别突破800家和500家: items in order
+    if raw_before.rstrip().endswith(("分别", "分别为", "分别达", "分别达到")):
+        items = [it for it in re.split(r"[、和及与]", _strip_left(before.removesuffix("分别"), vocab)) if it]
+        if len(items) >= 2:
+            items = [re.sub(r"(?:数量|数|总数|规模)$", "", it) or it for it in items]
+            group[:] = items[1:]
+            return _Measure(items[0], _locate(text, items[0], window_start, fig.start))
+    elif group and raw_before.strip() in ("和", "及", "、", "与", ",", "，"):
+        item = group.pop(0)
+        return _Measure(item, _locate(text, item, 0, fig.start))
+    # the last item of an enumeration: cut after 、 and 的
+    before = re.split(r"[、的]", before)[-1] if before else before
+    before = _strip_left(_strip_right(before, vocab), vocab)
+    if len(before) > _MAX_MEASURE:
+        kw = _rightmost_keyword(before, vocab)
+        before = before[kw[0] : kw[1]] if kw else before[-_MAX_MEASURE // 2 :]
+    if before and len(before) == 1 and not _is_cjk(before):
+        before = ""
+
+    after, after_pos = _after_phrase(text, fig.end, next_start)
+    noun_follows = fig.kind in ("count", "duration", "length") or fig.surface[-1:] in _CLASSIFIER_END
+    keyword_after = bool(after) and any(after.startswith(k) for k in vocab.measures if len(k) >= 2)
+
+    if fig.kind == "date":
+        return _Measure(None, None)
+    if keyword_after and fig.kind not in ("count",):
+        kw = max((k for k in vocab.measures if after.startswith(k)), key=len)
+        return _Measure(kw, after_pos)
+    if not before and not after and previous is not None and raw_before.strip() in ("、", "和", "及", "与"):
+        return previous  # 全省第三、行业第一: the enumeration shares its measure
+    choice: str | None
+    if noun_follows:
+        choice = after or before
+    else:
+        choice = before or after
+    if not choice:
+        # nothing but a verb phrase around the figure (5件正在调解处理中): take it as is
+        tail = re.split(r"[，,；;：:。！？!?、]", text[fig.end : next_start], maxsplit=1)[0].strip(_QUOTES)
+        choice = tail[:_MAX_MEASURE] or None
+        if choice:
+            return _Measure(choice, text.find(choice, fig.end))
+        return _Measure(None, None)
+    if choice == after:
+        return _Measure(after, after_pos if after_pos >= 0 else None)
+    return _Measure(choice, _locate(text, choice, window_start, fig.start))
+
+
+def _find_change(text: str, fig: Figure, clause_start: int) -> dict[str, Any]:
+    vocab = _vocab()
+    if fig.kind == "date":
+        return {}
+    if any(w in fig.surface for w in vocab.self_change):
+        return {"change": True, "direction": "up"}
+    prefix = text[clause_start : fig.start]
+    m = vocab.verb_re.search(prefix)
+    if not m:
+        return {}
+    word = m.group("verb") or m.group("rate") or m.group("short")
+    direction = vocab.verb_direction.get(word)
+    bases = list(vocab.basis_re.finditer(prefix[: m.end()]))
+    basis = bases[-1].group() if bases else None
+    return {"change": True, "direction": direction, "basis": basis}
 
 
 def link_figures(text: str, figures: list[Figure], doc: Any | None, context: LinkContext) -> list[Figure]:
-    return figures
+    """Fill measure, subject and change on the figures of one sentence; returns new Figures."""
+    if not figures:
+        return []
+    ordered = sorted(figures, key=lambda f: f.start)
+    entities = find_entities(text, doc, ordered)
+    memory = context.state_before(text)
+    topic = context.topic_before(text)
+    candidates = sorted(entities + _anaphors(text, entities, memory), key=lambda e: e.start)
+    # a name right before a date is the subject (新乡市4月份已…); before a count or rank it
+    # is the scope (新乡市首家, 全省第三)
+    figure_starts = {f.start for f in ordered if f.kind != "date"}
+    out: list[Figure] = []
+    previous: _Measure | None = None
+    group: list[str] = []
+    prev_end = prev_nondate_end = 0
+    dates = [(f.start, f.end) for f in ordered if f.kind == "date"]
+    for k, fig in enumerate(ordered):
+        next_start = ordered[k + 1].start if k + 1 < len(ordered) else len(text)
+        clause_start = _clause_start(text, fig.start)
+        update: dict[str, Any] = {}
+        if fig.kind != "date":
+            subject = _choose_subject(fig, candidates, text, figure_starts)
+            if subject is not None:
+                update["subject"] = subject.name
+                update["subject_start"] = subject.start if subject.kind != "anaphor" else None
+            elif topic is not None:
+                update["subject"] = topic
+            window_start = max(clause_start, prev_end)
+            # a date inside the basis (与去年同期相比) or before the measure (今年前4个月营业收入)
+            # does not end the window; the measure after it is found by _find_measure
+            if k > 0 and ordered[k - 1].kind == "date":
+                window_start = max(clause_start, prev_nondate_end)
+            if subject is not None and subject.end > window_start:
+                window_start = subject.end
+            measure = _find_measure(text, fig, window_start, next_start, previous, group, dates)
+            if measure.text:
+                update["measure"] = measure.text
+                update["measure_start"] = measure.start
+                previous = measure
+            update.update(_find_change(text, fig, clause_start))
+        prev_end = fig.end
+        if fig.kind != "date":
+            prev_nondate_end = fig.end
+        out.append(fig.model_copy(update=update))
+    return out
