@@ -1,23 +1,184 @@
-"""Segment stage (stub). Replaced by the real implementation."""
+"""Segment stage: sentences and articles, with raw offsets.
+
+Works on the normalised text (where line breaks that cut a sentence are already gone, so
+every line is a paragraph, headline, byline ...) and maps every span back to raw offsets.
+
+Sentences: a line is at most one sentence; inside a line, sentences end after 。!?; (and
+their full-width forms, already folded), keeping closing quotes and brackets with the
+sentence (……。”). ASCII !?; inside a URL or code do not end a sentence.
+
+Articles (vocabulary in data/layout.toml):
+
+* a masthead block at the top of a page (paper name, date, issue data) is article 0,
+  without a title;
+* a headline-like line (short, no sentence-final punctuation) opens an article when its
+  headline group (headline, subtitles "——...") is followed by a byline or a 本报讯
+  dateline, or when it comes first, right after the masthead, or after a continuation
+  marker "(下转第二版)";
+* in text without any byline or dateline (a plain article, a web page), every headline
+  followed by body text opens an article; in a newspaper page such a line is a subheading
+  and stays in its article;
+* a 本报讯 paragraph, a "(上接第一版)" marker, or anything after "(下转...)" opens an
+  article even without a headline (then untitled).
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 
+from pipeline import layout as lay
+from pipeline.normalise import BREAK_RUN
 from schemas.records import Article, NormalisedText, RawDocument, Sentence
 
-_SENT = re.compile(r"[^。！？!?\n]+[。！？!?]*")
+# URL/code characters: an ASCII !?; between two of these does not end a sentence.
+_ASCII_WORD = r"A-Za-z0-9/._=&%\-"
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int  # normalised offsets of the stripped line
+    end: int
+    text: str
+
+
+@cache
+def _sentence_end() -> re.Pattern[str]:
+    conf = lay.layout()
+    wide = "".join(c for c in conf.sentence_split if not c.isascii())
+    ascii_ = "".join(c for c in conf.sentence_split if c.isascii())
+    options = []
+    if wide:
+        options.append(f"[{re.escape(wide)}]")
+    if ascii_:
+        cls = f"[{re.escape(ascii_)}]"
+        options.append(rf"(?<![{_ASCII_WORD}]){cls}|{cls}(?![{_ASCII_WORD}])")
+    return re.compile(rf"(?:{'|'.join(options)})+[{re.escape(conf.closers)}]*")
+
+
+def _lines(text: str) -> list[_Line]:
+    """Non-empty lines of the normalised text, stripped, with their offsets."""
+    out: list[_Line] = []
+    pos = 0
+    for m in BREAK_RUN.finditer(text):
+        _add_line(out, text, pos, m.start())
+        pos = m.end()
+    _add_line(out, text, pos, len(text))
+    return out
+
+
+def _add_line(out: list[_Line], text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        lead = len(chunk) - len(chunk.lstrip())
+        out.append(_Line(start + lead, start + lead + len(stripped), stripped))
+
+
+def _masthead_end(lines: list[_Line]) -> int:
+    """Number of leading lines forming a masthead block (0 when there is none)."""
+    limit = min(len(lines), lay.layout().masthead_scan_lines)
+    last = -1
+    i = 0
+    while i < limit:
+        line = lines[i].text
+        if lay.is_masthead(line):
+            last = i
+        elif not (i + 1 < limit and lay.is_masthead(lines[i + 1].text) and not lay.ends_sentence(line)):
+            break  # one unknown line inside the block is tolerated, not two
+        i += 1
+    return last + 1
+
+
+def _article_starts(lines: list[_Line]) -> list[tuple[int, int | None]]:
+    """(first line, title line or None) of every article, in order."""
+    if not lines:
+        return []
+    masthead = _masthead_end(lines)
+    starts: list[tuple[int, int | None]] = [(0, None)] if masthead else []
+    structured = any(lay.is_byline(l.text) or lay.is_dateline(l.text) for l in lines)
+    has_body = False  # the current article has lines other than its headline group
+    i = masthead
+    while i < len(lines):
+        text = lines[i].text
+        prev = lines[i - 1].text if i > 0 else ""
+        after_break = not starts or i == masthead or lay.is_continuation_end(prev)
+        if lay.is_headline_like(text):
+            j = i + 1  # past the headline group: more headline lines, subtitles
+            while j < len(lines) and j <= i + 3 and (lay.is_subtitle(lines[j].text) or (
+                    lay.is_headline_like(lines[j].text) and j + 1 < len(lines)
+                    and (lay.is_byline(lines[j + 1].text) or lay.is_subtitle(lines[j + 1].text)))):
+                j += 1
+            follower = lines[j].text if j < len(lines) else None
+            opens = follower is not None and (lay.is_byline(follower) or lay.is_dateline(follower))
+            plain = not structured and follower is not None and not lay.is_headline_like(follower)
+            if opens or after_break or plain:
+                starts.append((i, i))
+                has_body = False
+                i = j
+                continue
+        elif after_break or (has_body and (lay.is_dateline(text) or lay.is_continuation_start(text))):
+            starts.append((i, None))
+        has_body = True
+        i += 1
+    return starts
+
+
+def _split_sentences(line: _Line) -> list[tuple[int, int]]:
+    """Normalised (start, end) of the sentences of one line, whitespace stripped."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _sentence_end().finditer(line.text):
+        _add_span(spans, line, pos, m.end())
+        pos = m.end()
+    _add_span(spans, line, pos, len(line.text))
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], line: _Line, start: int, end: int) -> None:
+    chunk = line.text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        lead = len(chunk) - len(chunk.lstrip())
+        s = line.start + start + lead
+        spans.append((s, s + len(stripped)))
 
 
 def segment(doc: RawDocument, norm: NormalisedText) -> tuple[list[Article], list[Sentence]]:
-    articles = [Article(index=0, title=doc.title, start=0, end=len(doc.text))]
+    raw = doc.text
+    lines = _lines(norm.text)
+    if not lines:
+        return [Article(index=0, title=doc.title, start=0, end=len(raw))], []
+
+    def raw_of(start: int, end: int) -> tuple[int, int]:
+        return norm.raw_span(start, end)
+
+    starts = _article_starts(lines) or [(0, None)]
+    if starts[0][0] != 0:  # text before the first headline: an untitled article
+        starts.insert(0, (0, None))
+    articles: list[Article] = []
+    line_article = [0] * len(lines)
+    for index, (first, title_line) in enumerate(starts):
+        last = (starts[index + 1][0] if index + 1 < len(starts) else len(lines)) - 1
+        for k in range(first, last + 1):
+            line_article[k] = index
+        title = None
+        if title_line is not None:
+            ts, te = raw_of(lines[title_line].start, lines[title_line].end)
+            title = raw[ts:te].strip() or None
+        start, _ = raw_of(lines[first].start, lines[first].end)
+        _, end = raw_of(lines[last].start, lines[last].end)
+        articles.append(Article(index=index, title=title, start=start, end=end))
+
     sentences: list[Sentence] = []
-    for m in _SENT.finditer(norm.text):
-        if not m.group().strip():
-            continue
-        rs, re_ = norm.raw_span(m.start(), m.end())
-        sentences.append(
-            Sentence(doc_id=doc.doc_id, index=len(sentences), article=0, start=rs, end=re_,
-                     text=doc.text[rs:re_], norm_start=m.start(), norm_end=m.end())
-        )
+    context = {"raw": raw}
+    for k, line in enumerate(lines):
+        for ns, ne in _split_sentences(line):
+            rs, re_ = raw_of(ns, ne)
+            sentences.append(Sentence.model_validate(
+                {"doc_id": doc.doc_id, "index": len(sentences), "article": line_article[k], "start": rs,
+                 "end": re_, "text": raw[rs:re_], "norm_start": ns, "norm_end": ne},
+                context=context,
+            ))
     return articles, sentences
