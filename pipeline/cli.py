@@ -369,5 +369,21 @@ def review(
     err.print(f"{n} fact{'s' if n != 1 else ''} → {escape(str(out_path))}")
 
 
+@app.command()
+def report(
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path("report.html"),
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write a self-contained HTML overview: facts by kind, top measures, money by subject, timeline."""
+    from pipeline.report import write_report
+    from pipeline.store import StoreError
+
+    try:
+        data = write_report(db, out_path)
+    except StoreError as exc:
+        _fail(str(exc), 2)
+    err.print(f"{data.totals['facts']} facts, {data.totals['documents']} documents → {escape(str(out_path))}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
