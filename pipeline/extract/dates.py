@@ -1,11 +1,621 @@
-"""Date figures (stub). Replaced by the real grammar."""
+"""Date figures: absolute, partial and relative dates and periods, resolved to ISO.
+
+``find_dates(text, published)`` finds every date expression in one sentence of
+normalised text and returns ``Figure(kind="date")`` records whose ``date`` /
+``date_end`` use FORMAT.md's ISO forms (``2023-12-28``, ``2023-12``, ``2023``,
+``2024-Q1``, ``2024-H1``).
+
+How it works, in two passes that never loop over characters in Python:
+
+1. One compiled regex finds date *atoms*: a year (``2023年``, ``二〇二四年``,
+   ``今年``, ``上年度``, ``2021年底``), a month with its day (``6月4日``, ``4月份``,
+   ``5月1-3日``, ``5月底``), a period (``一季度``, ``上半年``, ``前4个月``, ``1-5月``,
+   ``年底``), a month word (``本月``), a bare day (``12日``), an ISO-like date
+   (``2010-01-29``) or a lunar date.
+2. A short walk over the atoms (a handful per sentence) glues touching atoms into one
+   expression (``今年`` + ``前4个月``), joins two expressions around a range connector
+   (``2021年11月`` 至 ``2022年3月``), takes the suffixes 以来 / 同期 into the surface,
+   and resolves each expression with :func:`resolve_relative_date`.
+
+Resolution rules (the annotators' decisions in SEEDS_NOTES.md "Dates"):
+
+- Deictic words count from the publication year / month: 今年, 去年, 明年, 本月, 上月.
+- 上年 / 上年度 / 同年 / 次年 count from the year the sentence is already talking about
+  (``2021年年底…较上年度`` -> 2020); 上年 falls back to the publication year, 同年 and
+  次年 are skipped without such a year (unresolvable anaphora).
+- A month or day without a year takes the year (and month) of a date earlier in the same
+  sentence (``2022年10月…，12月…``, ``5月1日至3日``); failing that, it is the most recent
+  such month / day on or before publication (published 2024-01-03: ``12月30日`` ->
+  2023-12-30).
+- Periods without a year (``一季度``, ``上半年``, ``前4个月``, ``1-5月``, ``年底``) are
+  periods of the publication year.
+- Without a publication date, what cannot be resolved gets ``date=None``: it is still a
+  date fact, never a guess.
+
+Surface conventions: prepositions stay outside (``截至5月18日`` -> ``5月18日``);
+time-of-day words stay outside (``5月23日凌晨`` -> ``5月23日``, as the seed gold has
+it); 以来 and 同期 are inside (``今年以来``, ``去年同期``); ``X以来`` keeps
+``date_end`` null. Lunar dates (``农历甲辰年四月二十九``) are date facts with
+``date=None``: converting them needs a lunar calendar we do not carry.
+
+Not dates here: weekdays, vague deictic words (近日, 目前, 当天, 全年 ...), day-level
+deixis (今天, 昨天), and durations (``近5年来``, ``3个月``, ``5年``: figures.py).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
+from typing import NamedTuple
 
+from pipeline.resources import load_toml
 from schemas.records import Figure
+
+__all__ = ["Anchor", "DateParts", "find_dates", "resolve_relative_date"]
+
+
+# ---------------------------------------------------------------------------
+# What an expression says, and how it resolves
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DateParts:
+    """The content of one date expression, before resolution.
+
+    At most one of ``year`` / ``year_offset`` / ``month_offset`` is set; with none of
+    them the expression has no year of its own (``6月4日``, ``一季度``).
+    """
+
+    year: int | None = None  # written year: 2023年
+    year_offset: int | None = None  # year word: 今年 0, 去年 -1, 上年 -1
+    anchored: bool = False  # the offset counts from the sentence's year (上年, 同年)
+    needs_anchor: bool = False  # ... and without one it is not resolvable (同年, 次年)
+    month_offset: int | None = None  # month word: 本月 0, 上月 -1
+    month: int | None = None
+    day: int | None = None
+    month_span: tuple[int, int] | None = None  # period inside a year: 前4个月, 1-5月, 年底
+    quarter_span: tuple[int, int] | None = None  # 一季度 (1, 1), 前三季度 (1, 3)
+    half: int | None = None  # 上半年 1, 下半年 2
+    since: bool = False  # X以来: only the start is recorded
+
+    @property
+    def is_period(self) -> bool:
+        """A named part of a year (quarter, half, month span) rather than a calendar point."""
+        return self.month_span is not None or self.quarter_span is not None or self.half is not None
+
+    @property
+    def has_own_year(self) -> bool:
+        return self.year is not None or self.year_offset is not None or self.month_offset is not None
+
+
+class Anchor(NamedTuple):
+    """The year (and month) a sentence is talking about, from an earlier date in it."""
+
+    year: int
+    month: int | None = None
+
+
+def _shift_month(year: int, month: int, offset: int) -> tuple[int, int]:
+    total = year * 12 + (month - 1) + offset
+    return total // 12, total % 12 + 1
+
+
+def _valid_day(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _most_recent_day(day: int, published: date) -> tuple[int, int] | None:
+    """(year, month) of the latest day-of-month ``day`` on or before ``published``."""
+    year, month = published.year, published.month
+    if day > published.day:
+        year, month = _shift_month(year, month, -1)
+    for _ in range(12):  # 31 is missing from some months: step back until it exists
+        if _valid_day(year, month, day):
+            return year, month
+        year, month = _shift_month(year, month, -1)
+    return None
+
+
+def _year_and_month(
+    parts: DateParts, published: date | None, anchor: Anchor | None
+) -> tuple[int, int | None] | None:
+    """The concrete year, and the month when the parts name only a day."""
+    if parts.year is not None:
+        return parts.year, parts.month
+    if parts.year_offset is not None:
+        if parts.anchored and anchor is not None:
+            return anchor.year + parts.year_offset, parts.month
+        if parts.needs_anchor or published is None:
+            return None
+        return published.year + parts.year_offset, parts.month
+    if parts.month_offset is not None:
+        if published is None:
+            return None
+        return _shift_month(published.year, published.month, parts.month_offset)
+    # No year of its own: the sentence's year, else the publication date.
+    if anchor is not None:
+        if parts.month is not None or parts.is_period:
+            return anchor.year, parts.month
+        if anchor.month is not None:  # a bare day: the month too
+            return anchor.year, anchor.month
+    if published is None:
+        return None
+    if parts.is_period:
+        return published.year, None
+    if parts.month is not None:
+        # the most recent such month/day on or before publication
+        if (parts.month, parts.day or 1) <= (published.month, published.day):
+            return published.year, parts.month
+        return published.year - 1, parts.month
+    if parts.day is not None:
+        return _most_recent_day(parts.day, published)
+    return published.year, None
+
+
+def resolve_relative_date(
+    parts: DateParts, published: date | None = None, anchor: Anchor | None = None
+) -> tuple[str | None, str | None]:
+    """ISO ``(date, date_end)`` for an expression; ``(None, None)`` when unresolvable.
+
+    ``published`` is the publication date deictic words count from; ``anchor`` the year
+    (and month) an earlier date in the same sentence set. Raises nothing: an impossible
+    calendar date (2月30日) also gives ``(None, None)``.
+    """
+    ym = _year_and_month(parts, published, anchor)
+    if ym is None:
+        return None, None
+    year, month = ym
+    if not 1 <= year <= 9999:
+        return None, None
+    start: str
+    end: str | None = None
+    if parts.month_span is not None:
+        first, last = parts.month_span
+        start = f"{year:04d}-{first:02d}"
+        end = f"{year:04d}-{last:02d}" if last != first else None
+    elif parts.quarter_span is not None:
+        first, last = parts.quarter_span
+        start = f"{year:04d}-Q{first}"
+        end = f"{year:04d}-Q{last}" if last != first else None
+    elif parts.half is not None:
+        start = f"{year:04d}-H{parts.half}"
+    elif month is not None and parts.day is not None:
+        if not _valid_day(year, month, parts.day):
+            return None, None
+        start = f"{year:04d}-{month:02d}-{parts.day:02d}"
+    elif month is not None:
+        start = f"{year:04d}-{month:02d}"
+    else:
+        start = f"{year:04d}"
+    if parts.since:
+        end = None
+    return start, end
+
+
+# ---------------------------------------------------------------------------
+# Numerals (only what dates need: years digit by digit, months and days 1-31)
+# ---------------------------------------------------------------------------
+
+_CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+# Longest possible month (February may have 29 days; the year decides later)
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _small_number(s: str) -> int:
+    """1-31 written in Arabic or Chinese (十二, 二十九, 三十一)."""
+    if s.isdigit():
+        return int(s)
+    if "十" in s:
+        tens, _, units = s.partition("十")
+        return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
+    return _CN_DIGIT[s]
+
+
+def _cn_year(s: str) -> int:
+    """二〇二四 -> 2024 (years are read digit by digit)."""
+    return int("".join(str(_CN_DIGIT[c]) for c in s))
+
+
+# ---------------------------------------------------------------------------
+# The atom regex, built once from data/dates.toml
+# ---------------------------------------------------------------------------
+
+_NUM_MONTH = r"1[0-2]|0?[1-9]"
+_CN_MONTH = r"十[一二]?|[一二三四五六七八九]"
+_NUM_DAY = r"3[01]|[12][0-9]|0?[1-9]"
+_CN_DAY = r"三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九]"
+_CN_NUMERAL_CHARS = "〇零○一二两三四五六七八九十百千万亿几"
+_YEAR_NUM = r"(?:1[89]|2[01])[0-9]{2}"  # 1800-2199: older 4-digit numbers + 年 are too often durations
+
+
+def _alt(words: list[str] | tuple[str, ...]) -> str:
+    """Regex alternation of literal words, longest first (alternation takes the first hit)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _guarded(word: str, not_after: str = "", not_before: str = "") -> str:
+    pat = re.escape(word)
+    if not_after:
+        pat = f"(?<![{re.escape(not_after)}])" + pat
+    if not_before:
+        pat += f"(?![{re.escape(not_before)}])"
+    return pat
+
+
+@dataclass(frozen=True)
+class _Vocab:
+    regex: re.Pattern[str]
+    year_words: dict[str, dict]
+    month_words: dict[str, int]
+    edges: dict[str, int]
+    halves: dict[str, int]
+    since: tuple[str, ...]
+    same_period: tuple[str, ...]
+    connectors: frozenset[str]
+    time_of_day: tuple[str, ...]
+    bare_day_after: tuple[str, ...]
+    bare_day_before: tuple[str, ...]
+    bare_day_not_before: tuple[str, ...]
+    distributive: tuple[str, ...]
+
+
+@cache
+def _vocab() -> _Vocab:
+    data = load_toml("dates.toml")
+    year_words: dict[str, dict] = data["year_words"]
+    edges_data: dict[str, dict] = data["year_edges"]
+    edge_guards: dict[str, str] = data.get("edge_guards", {})
+    connectors: list[str] = data["ranges"]["connectors"]
+    conn = _alt(connectors)
+
+    def edge_pat(words: list[str]) -> str:
+        return "|".join(_guarded(w, not_before=edge_guards.get(w[-1], "") if w.endswith("初") else "")
+                        for w in sorted(words, key=len, reverse=True))
+
+    glued_edges = edge_pat(list(edges_data))  # after a year: 年底, 底, 年中 ...
+    standalone_edges = edge_pat([w for w, e in edges_data.items() if e.get("standalone")])
+    month_parts = "|".join(
+        _guarded(w, not_before=edge_guards.get("初", "") if w == "初" else "")
+        for w in sorted(data["month_parts"]["words"], key=len, reverse=True)
+    )
+    year_word_pat = "|".join(
+        _guarded(w, spec.get("not_after", ""), spec.get("not_before", ""))
+        for w, spec in sorted(year_words.items(), key=lambda kv: -len(kv[0]))
+    )
+    month_word_pat = "|".join(
+        _guarded(w, not_after="以" if w[0] in "上下" else "")
+        for w in sorted(data["month_words"], key=len, reverse=True)
+    )
+    not_numeral = f"(?<![0-9.{_CN_NUMERAL_CHARS}])"
+    month_any = f"{_NUM_MONTH}|{_CN_MONTH}"
+    day_any = f"{_NUM_DAY}|{_CN_DAY}"
+    quarter_num = "[一二三四]|[1-4]"
+
+    pattern = "|".join([
+        # 2010-01-29, 2010.01.29, 2010/1/29: one separator used twice
+        rf"(?<![0-9.])(?P<iso_y>{_YEAR_NUM})(?P<iso_sep>[-./])(?P<iso_m>{_NUM_MONTH})(?P=iso_sep)"
+        rf"(?P<iso_d>{_NUM_DAY})(?![0-9])",
+        # 2021-2023年: two years sharing 年
+        rf"(?<![0-9.])(?P<yr1>{_YEAR_NUM})(?:{conn})(?P<yr2>{_YEAR_NUM})年",
+        # 农历甲辰年四月二十九 / 农历正月十五: consumed whole so its month is not read as Gregorian
+        r"(?P<lunar>(?:农历)?[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年"
+        r"(?:闰?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
+        r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)?"
+        r"|农历闰?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
+        r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)",
+        # 2023年, 二〇二四年, 2023年度, 2021年底, 2021年年底
+        rf"(?:(?<![0-9.])(?P<y>{_YEAR_NUM})|{not_numeral}(?P<ycn>[〇零○一二三四五六七八九]{{4}}))年(?!来)"
+        rf"(?P<y_du>度)?(?P<y_edge>{glued_edges})?",
+        # 今年, 去年, 上年度, 今年底, 去年年底
+        rf"(?P<yw>{year_word_pat})(?P<yw_du>度)?(?P<yw_edge>{glued_edges})?",
+        # 1-5月, 1至4月份, 一至五月: a month span sharing 月
+        rf"(?<![0-9.\-/])(?P<mr1>{month_any})(?:{conn})(?P<mr2>{month_any})月份?",
+        # 6月4日, 4月份, 5月1-3日, 5月底, 十二月二十日
+        rf"(?:(?<![0-9.\-/])(?P<m>{_NUM_MONTH})|(?<![{_CN_NUMERAL_CHARS}第每个])(?P<mcn>{_CN_MONTH}))月"
+        rf"(?P<m_fen>份)?(?:(?P<d>{day_any})(?:(?:{conn})(?P<d2>{day_any}))?[日号])?(?P<m_part>{month_parts})?",
+        # 本月, 上月, 上个月底
+        rf"(?P<mw>{month_word_pat})(?P<mw_part>{month_parts})?",
+        # 一季度, 第一季度, 第1季度; 前三季度; 一至三季度
+        rf"(?<![每逐各个0-9{_CN_NUMERAL_CHARS}])(?:第)?(?P<q>{quarter_num})季度",
+        rf"(?<![每逐各0-9{_CN_NUMERAL_CHARS}])(?P<qr1>{quarter_num})(?:{conn})(?P<qr2>{quarter_num})季度",
+        rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fq>[一二两三]|[1-3])个?季度",
+        # 上半年, 下半年 (not 以上半年: 以上 + 半年)
+        rf"(?<!以)(?P<half>{_alt(list(data['halves']))})",
+        # 前4个月, 前两个月: January to month N
+        rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fm>{_NUM_MONTH}|{_CN_MONTH}|两)个?月份?",
+        # 年底, 年初 on their own (not 三年初见成效, 每年年底 is fine: 每年 is not a year)
+        rf"(?<![0-9{_CN_NUMERAL_CHARS}多数每全当同那该近新本跨])(?P<edge>{standalone_edges})",
+        # 12日 (licensed later by context), 3号 only as a range end
+        rf"(?<![0-9.\-/第近每数个约逾余超])(?P<bd>{_NUM_DAY})(?P<bd_mark>[日号])",
+        rf"(?<![{_CN_NUMERAL_CHARS}第近每数个约逾余超])(?P<bdcn>{_CN_DAY})(?P<bdcn_mark>[日号])",
+    ])
+    # Every branch starts with one of these characters. Checking that first makes the
+    # scan ~10x faster: most positions fail on one character-class test instead of
+    # trying every branch.
+    vocab_words = [*year_words, *data["month_words"], *data["halves"], *edges_data]
+    first_chars = set("0123456789〇零○一二两三四五六七八九十第前农甲乙丙丁戊己庚辛壬癸")
+    first_chars.update(w[0] for w in vocab_words)
+    first_class = re.escape("".join(sorted(first_chars)))
+    return _Vocab(
+        regex=re.compile(f"(?=[{first_class}])(?:{pattern})"),
+        year_words=year_words,
+        month_words=dict(data["month_words"]),
+        edges={w: int(e["month"]) for w, e in edges_data.items()},
+        halves={w: int(v) for w, v in data["halves"].items()},
+        since=tuple(data["suffixes"]["since"]),
+        same_period=tuple(data["suffixes"]["same_period"]),
+        connectors=frozenset(connectors),
+        time_of_day=tuple(sorted(data["time_of_day"]["words"], key=len, reverse=True)),
+        bare_day_after=tuple(data["bare_day"]["licensed_after"]),
+        bare_day_before=tuple(data["bare_day"].get("licensed_before", ())),
+        bare_day_not_before=tuple(data["bare_day"]["not_before"]),
+        distributive=tuple(data["distributive"]["before"]),
+    )
+
+
+# Cheap pre-check: every date atom holds one of these (ISO dates hold digit+separator).
+_TRIGGER = re.compile(r"[年月日号季]|[0-9][-./][0-9]")
+# A clock time right after a day also marks it as a day: 12日10时, 12日0点
+_CLOCK = re.compile(r"[0-9零一二三四五六七八九十]{1,3}[时点]")
+# Opening punctuation allowed before a sentence-initial bare day
+_OPENERS = frozenset(" \t\u3000“\"‘'「『(（【[")
+
+
+# ---------------------------------------------------------------------------
+# Atoms -> expressions
+# ---------------------------------------------------------------------------
+
+# Atom kinds: what may glue to what.
+_YEAR = "year"  # open year: may take a month / period after it
+_CLOSED = "closed"  # complete on its own (ISO, year with edge, lunar, ranges)
+_MONTH = "month"
+_PERIOD = "period"
+_MONTH_WORD = "month_word"
+_BARE_DAY = "bare_day"
+
+
+@dataclass(slots=True)
+class _Atom:
+    start: int
+    end: int
+    kind: str
+    parts: DateParts
+    end_parts: DateParts | None = None  # for atoms that are ranges themselves (2021-2023年)
+    loose: bool = False  # a bare day or lone Chinese month: kept only with support
+    lunar: bool = False
+
+
+def _atom(m: re.Match[str], v: _Vocab) -> _Atom | None:
+    g = m.groupdict()
+    s, e = m.span()
+    if g["iso_y"]:
+        parts = DateParts(year=int(g["iso_y"]), month=int(g["iso_m"]), day=int(g["iso_d"]))
+        return _Atom(s, e, _CLOSED, parts)
+    if g["yr1"]:
+        return _Atom(s, e, _CLOSED, DateParts(year=int(g["yr1"])), DateParts(year=int(g["yr2"])))
+    if g["lunar"]:
+        return _Atom(s, e, _CLOSED, DateParts(), lunar=True)
+    if g["y"] or g["ycn"]:
+        year = int(g["y"]) if g["y"] else _cn_year(g["ycn"])
+        if not 1800 <= year <= 2199:
+            return None
+        edge = g["y_edge"]
+        if edge:
+            return _Atom(s, e, _CLOSED, DateParts(year=year, month_span=(v.edges[edge],) * 2))
+        return _Atom(s, e, _YEAR, DateParts(year=year))
+    if g["yw"]:
+        spec = v.year_words[g["yw"]]
+        parts = DateParts(year_offset=int(spec["offset"]), anchored=bool(spec.get("anchored")),
+                          needs_anchor=bool(spec.get("needs_anchor")))
+        edge = g["yw_edge"]
+        if edge:
+            return _Atom(s, e, _CLOSED, replace(parts, month_span=(v.edges[edge],) * 2))
+        return _Atom(s, e, _YEAR, parts)
+    if g["mr1"]:
+        first, last = _small_number(g["mr1"]), _small_number(g["mr2"])
+        if not (1 <= first < last <= 12):
+            return None
+        return _Atom(s, e, _PERIOD, DateParts(month_span=(first, last)))
+    if g["m"] or g["mcn"]:
+        month = _small_number(g["m"] or g["mcn"])
+        day = _small_number(g["d"]) if g["d"] else None
+        if day is not None and not 1 <= day <= _MONTH_DAYS[month]:
+            return None  # 2月30日 is no date, with or without a year
+        parts = DateParts(month=month, day=day)
+        end_parts = None
+        if g["d2"]:
+            day2 = _small_number(g["d2"])
+            if not (day is not None and day < day2 <= _MONTH_DAYS[month]):
+                return None
+            end_parts = DateParts(month=month, day=day2)
+        # a lone Chinese month (七月) needs a year or a day to count: 十月怀胎 is not a date
+        loose = bool(g["mcn"]) and day is None and not g["m_fen"] and not g["m_part"]
+        return _Atom(s, e, _MONTH, parts, end_parts, loose=loose)
+    if g["mw"]:
+        return _Atom(s, e, _MONTH_WORD, DateParts(month_offset=v.month_words[g["mw"]]))
+    if g["q"]:
+        q = _small_number(g["q"])
+        return _Atom(s, e, _PERIOD, DateParts(quarter_span=(q, q)))
+    if g["qr1"]:
+        first, last = _small_number(g["qr1"]), _small_number(g["qr2"])
+        if not 1 <= first < last <= 4:
+            return None
+        return _Atom(s, e, _PERIOD, DateParts(quarter_span=(first, last)))
+    if g["fq"]:
+        return _Atom(s, e, _PERIOD, DateParts(quarter_span=(1, _small_number(g["fq"]))))
+    if g["half"]:
+        return _Atom(s, e, _PERIOD, DateParts(half=v.halves[g["half"]]))
+    if g["fm"]:
+        n = _small_number(g["fm"])
+        if not 2 <= n <= 12:  # 前1个月 is "one month earlier", not January
+            return None
+        return _Atom(s, e, _PERIOD, DateParts(month_span=(1, n)))
+    if g["edge"]:
+        month = v.edges[g["edge"]]
+        return _Atom(s, e, _PERIOD, DateParts(month_span=(month, month)))
+    if g["bd"] or g["bdcn"]:
+        day = _small_number(g["bd"] or g["bdcn"])
+        if not 1 <= day <= 31:
+            return None
+        return _Atom(s, e, _BARE_DAY, DateParts(day=day), loose=True)
+    return None
+
+
+def _glue(year: _Atom, nxt: _Atom) -> _Atom:
+    """An open year followed by a month or period: 2024年 + 6月4日, 今年 + 前4个月."""
+    y = year.parts
+    parts = replace(nxt.parts, year=y.year, year_offset=y.year_offset, anchored=y.anchored,
+                    needs_anchor=y.needs_anchor)
+    end_parts = None
+    if nxt.end_parts is not None:
+        end_parts = replace(nxt.end_parts, year=y.year, year_offset=y.year_offset, anchored=y.anchored,
+                            needs_anchor=y.needs_anchor)
+    return _Atom(year.start, nxt.end, _CLOSED, parts, end_parts)
+
+
+def _bare_day_licensed(text: str, atom: _Atom, v: _Vocab, anchor: Anchor | None, anchor_has_day: bool) -> bool:
+    """Is a bare ``12日`` a day of the month here, rather than a count of days?"""
+    after = text[atom.end : atom.end + 4]
+    if any(after.startswith(w) for w in v.bare_day_not_before):
+        return False
+    if text[atom.end - 1] != "日" or not text[atom.start].isdigit():
+        return False  # 3号, 三日: only as the end of a range
+    if any(after.startswith(w) for w in v.time_of_day + v.bare_day_before) or _CLOCK.match(after):
+        return True
+    before = text[max(0, atom.start - 4) : atom.start]
+    if any(before.endswith(w) for w in v.bare_day_after):
+        return True
+    if anchor_has_day and anchor is not None:  # 5月20日上午…，21日…
+        return True
+    # Sentence-initial 12日，… (news datelines put the day first)
+    lead = text[: atom.start]
+    return all(c in _OPENERS for c in lead) and (not after or after[0] in ",，、 ")
 
 
 def find_dates(text: str, published: date | None = None) -> list[Figure]:
-    return []
+    """Every date expression in ``text`` (one normalised sentence), resolved against ``published``."""
+    if not text or not _TRIGGER.search(text):
+        return []
+    v = _vocab()
+    atoms = [a for a in (_atom(m, v) for m in v.regex.finditer(text)) if a is not None]
+    if not atoms:
+        return []
+
+    # 1. glue touching atoms: an open year + month / period; a month word + bare day
+    exprs: list[_Atom] = []
+    for atom in atoms:
+        prev = exprs[-1] if exprs else None
+        if prev is not None and prev.end == atom.start:
+            if prev.kind == _YEAR and atom.kind in (_MONTH, _PERIOD):
+                exprs[-1] = _glue(prev, atom)
+                continue
+            if prev.kind == _MONTH_WORD and atom.kind == _BARE_DAY:
+                parts = replace(atom.parts, month_offset=prev.parts.month_offset)
+                exprs[-1] = _Atom(prev.start, atom.end, _CLOSED, parts)
+                continue
+        exprs.append(atom)
+
+    figures: list[Figure] = []
+    anchor: Anchor | None = None
+    anchor_has_day = False
+    i = 0
+    while i < len(exprs):
+        expr = exprs[i]
+        i += 1
+        start, end = expr.start, expr.end
+        parts, end_parts = expr.parts, expr.end_parts
+
+        # 2. ranges: expr + connector + expr (2021年11月至2022年3月, 5月1日至3日)
+        if end_parts is None and i < len(exprs) and not expr.lunar:
+            nxt = exprs[i]
+            if nxt.end_parts is None and not nxt.lunar and text[end : nxt.start] in v.connectors \
+                    and _range_compatible(parts, nxt.parts):
+                end_parts, end = nxt.parts, nxt.end
+                i += 1
+
+        if expr.loose:
+            if expr.kind == _BARE_DAY and end_parts is not None:
+                if text[expr.end - 1] != "日":
+                    continue  # 3号至5号: house numbers as often as days
+            elif expr.kind == _MONTH and end_parts is None:
+                continue
+            elif expr.kind == _BARE_DAY and not _bare_day_licensed(text, expr, v, anchor, anchor_has_day):
+                continue
+
+        if not parts.has_own_year and parts.year is None \
+                and any(text.endswith(w, 0, start) for w in v.distributive):
+            continue  # 每年年底, 每月15日: recurring, not one date
+
+        # 3. suffixes that belong to the surface
+        rest = text[end : end + 2]
+        if rest in v.since:
+            end += len(rest)
+            parts = replace(parts, since=True)
+            end_parts = None
+        elif rest in v.same_period and end_parts is None:
+            end += len(rest)
+
+        if expr.lunar:
+            iso, iso_end = None, None
+        else:
+            iso, iso_end = _resolve_range(parts, end_parts, published, anchor)
+            if parts.needs_anchor and iso is None:
+                continue  # 同年 / 次年 with no year before it: anaphora, not a fact here
+            if iso is not None:  # later partial dates in the sentence take this one's year
+                anchor, anchor_has_day = _anchor_of(iso_end or iso)
+        if iso is None and not expr.lunar and (published is not None or parts.year is not None):
+            continue  # resolvable yet no date: an impossible calendar date (2月30日)
+        figures.append(Figure(kind="date", unit="date", value=None, qualifier="exact",
+                              date=iso, date_end=iso_end, start=start, end=end, surface=text[start:end]))
+    return figures
+
+
+def _anchor_of(iso: str) -> tuple[Anchor | None, bool]:
+    """The anchor a resolved ISO date sets, and whether it was day-precise."""
+    year = int(iso[:4])
+    rest = iso[5:]
+    if rest[:1].isdigit():
+        month = int(rest[:2])
+        return Anchor(year, month), len(rest) > 2
+    return Anchor(year, None), False
+
+
+def _range_compatible(first: DateParts, second: DateParts) -> bool:
+    """Two expressions a connector can join: calendar points, the second no more specific in year."""
+    if first.since or second.since or first.is_period or second.is_period:
+        return False
+    # the end must say at least as little as the start: 5月1日至3日, 2021年11月至2022年3月
+    if second.day is not None and second.month is None and first.day is None:
+        return False
+    if first.day is not None and second.day is None and second.month is not None:
+        return False  # 5月1日至6月: mixed precision is two facts
+    return True
+
+
+def _resolve_range(
+    parts: DateParts, end_parts: DateParts | None, published: date | None, anchor: Anchor | None
+) -> tuple[str | None, str | None]:
+    iso, iso_end = resolve_relative_date(parts, published, anchor)
+    if end_parts is None:
+        return iso, iso_end
+    ym = _year_and_month(parts, published, anchor)
+    if ym is None or iso is None:
+        return iso, None
+    start_anchor = Anchor(ym[0], ym[1])
+    end_iso, _ = resolve_relative_date(end_parts, published, start_anchor)
+    if end_iso is not None and end_iso < iso and not end_parts.has_own_year:
+        # 2023年12月至1月: the end is in the next year
+        end_iso, _ = resolve_relative_date(end_parts, published, Anchor(ym[0] + 1, ym[1]))
+    if end_iso is None or end_iso < iso:
+        return iso, None
+    return iso, end_iso
