@@ -1,9 +1,464 @@
-"""Non-date figures (stub). Replaced by the real grammar."""
+"""Non-date figures: number + qualifier + unit + range -> Figure.
+
+One compiled regex finds candidates in a single left-to-right pass; ``_read`` turns a
+candidate into Figures (or rejects it). The grammar is character-level: it never needs a
+tokenizer. Vocabulary is data: units.toml, classifiers.txt, qualifiers.toml,
+rank_scopes.txt, not_facts.toml.
+
+Surfaces follow eval/FORMAT.md: qualifier words glued to the number are in the surface
+(近2.3万名, 70%以上, 突破3600亿元); change verbs (增长, 下降) and prepositions (达到, 截至)
+are not. measure / subject / change are left to the link stage.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.extract import filters
+from pipeline.extract.numbers import (
+    NUMERAL,
+    NUMERAL_START_CHARS,
+    SCALE_CHARS,
+    NumberReading,
+    NumeralError,
+    parse_cheng,
+    parse_fraction,
+    parse_numeral,
+    scale_value,
+    trailing_scale,
+)
+from pipeline.resources import load_lines, load_toml
 from schemas.records import Figure
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    kind: str
+    base: str
+    factor: float  # value in this unit x factor = value in `base`
+    signed: bool  # may the value be negative
+
+
+_COUNT = Unit(code="count", kind="count", base="count", factor=1.0, signed=False)
+_RANK = Unit(code="rank", kind="rank", base="rank", factor=1.0, signed=False)
+_TIMES = Unit(code="times", kind="multiple", base="times", factor=1.0, signed=False)
+_NON_NEGATIVE_KINDS = frozenset({"area", "length", "weight", "duration", "count"})
+
+
+def _load_units() -> tuple[dict[str, Unit], dict[str, Unit], dict[str, tuple[str, ...]]]:
+    suffixes: dict[str, Unit] = {}
+    prefixes: dict[str, Unit] = {}
+    not_before: dict[str, tuple[str, ...]] = {}
+    for code, spec in load_toml("units.toml").items():
+        unit = Unit(code=code, kind=spec["kind"], base=spec["base"], factor=float(spec["factor"]),
+                    signed=bool(spec.get("signed", False)))
+        for surface in spec.get("suffixes", []):
+            suffixes[surface] = unit
+            not_before[surface] = tuple(spec.get("not_before", []))
+        for surface in spec.get("prefixes", []):
+            prefixes[surface] = unit
+    for classifier in load_lines("classifiers.txt"):
+        suffixes.setdefault(classifier, _COUNT)  # a unit of measure wins over a classifier
+    return suffixes, prefixes, not_before
+
+
+SUFFIX_UNITS, PREFIX_UNITS, _UNIT_NOT_BEFORE = _load_units()
+_QUALIFIERS = load_toml("qualifiers.toml")
+PREFIX_QUALIFIERS: dict[str, str] = dict(_QUALIFIERS["prefix"])
+SUFFIX_QUALIFIERS: dict[str, str] = dict(_QUALIFIERS["suffix"])
+INLINE_QUALIFIERS: dict[str, str] = dict(_QUALIFIERS["inline"])
+DURATION_SUFFIXES: dict[str, str] = dict(_QUALIFIERS["duration_suffix"])
+HEDGES: tuple[str, ...] = tuple(sorted(_QUALIFIERS["hedge"], key=len, reverse=True))
+RANK_SCOPES: tuple[str, ...] = load_lines("rank_scopes.txt")
+
+# --------------------------------------------------------------------------- the grammar
+
+
+def _alternation(words: list[str] | tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _guarded(word: str, not_after: str = "", not_before: tuple[str, ...] | str = ()) -> str:
+    """``word`` as a regex, refusing the places where it is part of a longer word."""
+    pattern = re.escape(word)
+    if word.startswith("个") and len(word) > 1:
+        pattern = "个[多余半]?" + re.escape(word[1:])  # 3个多小时, 两个半小时, 一个半月
+    if not_after:
+        pattern = f"(?<![{re.escape(not_after)}])" + pattern
+    blockers = list(not_before)
+    if blockers:
+        pattern += "(?!" + "|".join(re.escape(b) for b in blockers) + ")"
+    if word.isascii() and word[-1].isalpha():
+        pattern += "(?![A-Za-z])"
+    return pattern
+
+
+def _guarded_alternation(words: list[str], not_after: dict[str, str], not_before: dict[str, Any]) -> str:
+    ordered = sorted(set(words), key=len, reverse=True)
+    return "|".join(_guarded(w, not_after.get(w, ""), not_before.get(w, ())) for w in ordered)
+
+
+_NOT_AFTER: dict[str, str] = dict(_QUALIFIERS["not_after"])
+_NOT_BEFORE_Q: dict[str, str] = {k: tuple(v) for k, v in _QUALIFIERS["not_before"].items()}  # type: ignore[misc]
+
+PREFIX_RE = _guarded_alternation(list(PREFIX_QUALIFIERS), _NOT_AFTER, _NOT_BEFORE_Q)
+POST_RE = _guarded_alternation(list(SUFFIX_QUALIFIERS) + list(DURATION_SUFFIXES), {}, _NOT_BEFORE_Q)
+UNIT_RE = _guarded_alternation(list(SUFFIX_UNITS), {}, _UNIT_NOT_BEFORE)
+CURRENCY_PREFIX_RE = _alternation([p for p in PREFIX_UNITS if not p.isalpha() or p.isascii()])
+SIGN_RE = r"(?:(?<![0-9A-Za-z.])[-−]|负|零下)"
+RANGE_SEP_RE = r"(?:至|到|~|～|〜|-|－|—{1,2}|–)"
+SCOPE_RE = _alternation(RANK_SCOPES)
+_INLINE = f"[{''.join(INLINE_QUALIFIERS)}]"
+
+
+def _number(i: int) -> str:
+    """A numeral with its sign, inline 多/余 and a scale written after them (1600余万)."""
+    return (f"(?P<sign{i}>{SIGN_RE})?(?P<n{i}>{NUMERAL})(?P<i{i}>{_INLINE})?"
+            f"(?P<s{i}>[{SCALE_CHARS}]+(?![{SCALE_CHARS}]))?")
+
+
+_CHENG_BLOCK = "员功为立本果交长熟绩效都就型品规套年人分份色像材才千百万批片群家形全语败事活"
+# Every first character a figure can have. A leading lookahead on this class lets the regex
+# engine skip the (many) characters that cannot start a figure: ~5x faster scanning.
+_START_CHARS = sorted(
+    set(NUMERAL_START_CHARS + "第首前翻负零-−数上")
+    | {w[0] for w in PREFIX_QUALIFIERS}
+    | {w[0] for w in PREFIX_UNITS}
+    | {w[0] for w in RANK_SCOPES}
+)
+_FIGURE_RE = re.compile(
+    "(?=[" + "".join(re.escape(c) for c in _START_CHARS) + "])(?:"
+    # ranks: 全省第三, 第3位, 位居第一, 首位, 全国前十
+    rf"(?P<rank>(?P<scope>{SCOPE_RE})?(?:第(?P<rnum>{NUMERAL})(?P<runit>位|名)?|(?P<first>首位|榜首)"
+    rf"|前(?P<top>{NUMERAL})(?P<tunit>位|名|强)?))"
+    # 翻番, 翻一番, 翻了两番
+    r"|(?P<fan>翻了?(?P<fann>[一两二三四])?番)"
+    rf"|(?P<pre>{PREFIX_RE})?(?:"
+    # fractions: 三分之一, 百分之四十
+    rf"(?P<fden>{NUMERAL})分之(?P<fnum>{NUMERAL})(?P<fpost>{POST_RE})?"
+    # shares: 两成, 七成以上
+    rf"|(?<![0-9{NUMERAL_START_CHARS}])(?P<cnum>[一二两三四五六七八九]|[1-9])成(?![{_CHENG_BLOCK}])(?P<cpost>{POST_RE})?"
+    # number [unit] [range-sep number unit] [半] [qualifier]
+    rf"|(?P<cur>{CURRENCY_PREFIX_RE})?{_number(1)}(?P<u1>{UNIT_RE})?"
+    rf"(?:(?P<sep>{RANGE_SEP_RE}){_number(2)}(?P<u2>{UNIT_RE})?)?"
+    rf"(?P<half>半)?(?P<post>{POST_RE})?"
+    "))"
+)
+_PRECHECK_RE = re.compile(f"[0-9{NUMERAL_START_CHARS}首番成]")
+_GE_INLINE_RE = re.compile("^个([多余半])")
+
+# --------------------------------------------------------------------------- reading a match
+
+
+@dataclass
+class _Candidate:
+    """A figure before validation: offsets into the text and its reading."""
+
+    kind: str
+    unit: Unit
+    value: float
+    value_max: float | None
+    qualifier: str
+    start: int
+    end: int
+    unit_surface: str = ""
+    # 一个 / 一家: usually an article. Kept only when the sentence contrasts it with other
+    # counts of the same classifier (一个项目已开工, 其他两个项目正在办理).
+    article_like: bool = False
+
+
+def _unit_key(surface: str) -> tuple[str, str | None]:
+    """个多小时 -> (个小时, 多); 个半月 -> (个月, 半)."""
+    m = _GE_INLINE_RE.match(surface)
+    if m and len(surface) > 2:
+        return "个" + surface[2:], m.group(1)
+    return surface, None
+
+
+class _Reject(Exception):
+    """The candidate is not a figure; `retry_at` says where scanning goes on."""
+
+    def __init__(self, retry_at: int) -> None:
+        self.retry_at = retry_at
+
+
+def _read_number(m: re.Match[str], i: int) -> tuple[NumberReading, float, bool]:
+    """(reading, value with sign and scale, has inline 多/余) of number `i` of the match."""
+    reading = parse_numeral(m.group(f"n{i}"))
+    value = reading.value
+    value_max = reading.value_max
+    scale = m.group(f"s{i}")
+    if scale:
+        value *= scale_value(scale)
+        if value_max is not None:
+            value_max *= scale_value(scale)
+    sign = m.group(f"sign{i}")
+    if sign:
+        value = -value
+        if value_max is not None:
+            value_max = -value_max
+    reading = NumberReading(value=value, value_max=value_max, qualifier=reading.qualifier,
+                            bare_scale=reading.bare_scale, is_year_like=reading.is_year_like and not scale,
+                            is_one=reading.is_one and not scale)
+    return reading, value, bool(m.group(f"i{i}"))
+
+
+def _post_qualifier(post: str | None, kind: str) -> tuple[str | None, bool]:
+    """(qualifier or None, keep the word in the surface) of a word written after the unit."""
+    if not post:
+        return None, False
+    if post in SUFFIX_QUALIFIERS:
+        return SUFFIX_QUALIFIERS[post], True
+    if kind == "duration" and post in DURATION_SUFFIXES:
+        q = DURATION_SUFFIXES[post]
+        return (None if q == "exact" else q), True
+    return None, False
+
+
+def _hedged(text: str, start: int) -> bool:
+    """预计达5亿元: a hedge a few characters before the number (not glued to it)."""
+    head = text[max(0, start - 6) : start]
+    return any(head.endswith(h) for h in HEDGES)
+
+
+def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
+    """Number [unit] [range] [qualifier] -> one candidate, or _Reject."""
+    if not (m.group("u1") or m.group("u2") or m.group("cur")):
+        raise _Reject(m.end())  # a bare number: no unit, no figure
+    num_start = m.start("n1") if not m.group("sign1") else m.start("sign1")
+    start = m.start("cur") if m.group("cur") else num_start
+    try:
+        first, value, inline1 = _read_number(m, 1)
+    except NumeralError:
+        raise _Reject(m.start("n1") + 1) from None  # 统一三个: try again from 一三 -> 三
+    u1, u2 = m.group("u1"), m.group("u2")
+    end_u1 = m.end("u1") if u1 else m.end("n1")
+    has_range = m.group("sep") is not None and m.group("n2") is not None
+    unit_surface = u2 if has_range and u2 else u1
+    cur = m.group("cur")
+    unit: Unit | None = SUFFIX_UNITS[_unit_key(unit_surface)[0]] if unit_surface else None
+    if unit is None and cur:
+        unit = PREFIX_UNITS[cur]
+    if has_range and u1 and u2 and unit is not None and SUFFIX_UNITS[_unit_key(u1)[0]].kind != unit.kind:
+        has_range, unit_surface, unit = False, u1, SUFFIX_UNITS[_unit_key(u1)[0]]
+    if unit is None:
+        raise _Reject(m.end())
+    if has_range and not u2 and not cur:
+        has_range = False  # 3-5 with no unit after the second number
+    value_max = first.value_max
+    qualifier = first.qualifier
+    inline = inline1
+    end: int
+    if has_range:
+        try:
+            second, value2, inline2 = _read_number(m, 2)
+        except NumeralError:
+            has_range = False
+        else:
+            if not (u1 or m.group("s1")) and trailing_scale(m.group("n1")) == 1:
+                value *= trailing_scale(m.group("n2")) * (scale_value(m.group("s2")) if m.group("s2") else 1)
+            top = second.value_max if second.value_max is not None else value2
+            low, high = min(value, value2), max(value, top)
+            value, value_max, qualifier = low, high, "range"
+            first = second if second.is_year_like else first
+            end = m.end("u2") if u2 else m.end("n2")
+            inline = inline or inline2
+    if not has_range:
+        unit_surface = u1
+        if u1:
+            unit = SUFFIX_UNITS[_unit_key(u1)[0]]
+        elif not cur:
+            raise _Reject(m.end())
+        end = end_u1
+    assert unit is not None
+    kind = unit.kind
+    key, ge_inline = _unit_key(unit_surface) if unit_surface else ("", None)
+    if ge_inline == "半":
+        value += 0.5
+    elif ge_inline:
+        inline = True
+    # 半 and qualifier words after the unit, only where they belong to it
+    if m.group("half") and kind == "duration" and m.end("half") and end == m.start("half"):
+        value += 0.5
+        end = m.end("half")
+    post = m.group("post")
+    post_q, keep_post = _post_qualifier(post, kind)
+    if keep_post and end == m.start("post"):
+        end = m.end("post")
+    else:
+        post_q = None
+    # what the number is, in order of precedence: range > suffix > inline > prefix > hedge
+    pre = m.group("pre")
+    if qualifier == "range":
+        pass
+    elif post_q:
+        qualifier = post_q
+    elif inline or first.qualifier == "at_least":
+        qualifier = "at_least"
+    elif pre:
+        qualifier = PREFIX_QUALIFIERS[pre]
+    elif first.qualifier != "exact":
+        qualifier = first.qualifier
+    elif _hedged(text, start):
+        qualifier = "approx"
+    if pre:
+        start = m.start("pre")
+    # a scale word with no digit (千, 万) is a number only in 近千 / 千余 / 上千
+    if first.bare_scale and not (pre or inline):
+        raise _Reject(m.end())
+    if first.is_year_like and unit.code == "year":
+        raise _Reject(m.end())  # 2023年 is a date: dates.py
+    article_like = first.is_one and kind == "count" and qualifier == "exact" and not pre
+    if (value < 0 or (value_max is not None and value_max < 0)) and (not unit.signed or kind in _NON_NEGATIVE_KINDS):
+        raise _Reject(m.end())
+    if m.group("sign1") == "零下" and kind != "temperature":
+        raise _Reject(m.start("n1"))
+    return _Candidate(kind=kind, unit=unit, value=value, value_max=value_max, qualifier=qualifier,
+                      start=start, end=end, unit_surface=key, article_like=article_like)
+
+
+def _read_rank(text: str, m: re.Match[str]) -> _Candidate:
+    scope = m.group("scope")
+    start, end = m.start(), m.end()
+    if m.group("first"):
+        if not (scope or filters.has_rank_verb(text, m.start())):
+            raise _Reject(end)  # 把安全放在首位: a priority, not a standing
+        return _Candidate("rank", _RANK, 1.0, None, "exact", start, end)
+    if m.group("top") is not None:
+        if not scope:
+            raise _Reject(m.start("top"))  # 前4个月 is a period
+        try:
+            top = parse_numeral(m.group("top"))
+        except NumeralError:
+            raise _Reject(end) from None
+        return _Candidate("rank", _RANK, top.value, None, "at_most", start, end)
+    try:
+        reading = parse_numeral(m.group("rnum"))
+    except NumeralError:
+        raise _Reject(end) from None
+    if reading.value_max is not None or reading.qualifier != "exact" or reading.value < 1:
+        raise _Reject(end)
+    if filters.is_rank_aspiration(text, start):
+        raise _Reject(end)
+    has_unit = m.group("runit") is not None
+    # 第四届, 第9兵团: an ordinal only names. A rank has a scope, a rank verb, or 位/名 with a
+    # plausible standing (第6986名 is a serial number, not a rank).
+    if scope or filters.has_rank_verb(text, start) or (has_unit and reading.value <= 100):
+        if end < len(text) and text[end] in "届版期次批轮号条":
+            raise _Reject(end)
+        return _Candidate("rank", _RANK, reading.value, None, "exact", start, end)
+    raise _Reject(end)
+
+
+def _read_special(text: str, m: re.Match[str]) -> _Candidate:
+    """Fractions (三分之一), shares (两成) and doubling (翻一番)."""
+    if m.group("fan"):
+        times = {None: 1, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4}[m.group("fann")]
+        return _Candidate("multiple", _TIMES, float(2**times), None, "exact", m.start(), m.end())
+    pre = m.group("pre")
+    if m.group("fden") is not None:
+        try:
+            value, code = parse_fraction(m.group("fden"), m.group("fnum"))
+        except NumeralError:
+            raise _Reject(m.end()) from None
+        post, end = m.group("fpost"), m.end("fnum")
+    else:
+        value, code = parse_cheng(m.group("cnum")), "percent"
+        post, end = m.group("cpost"), m.end("cnum") + 1
+    unit = SUFFIX_UNITS["%"] if code == "percent" else SUFFIX_UNITS["‰"]
+    qualifier = "exact"
+    post_q, keep = _post_qualifier(post, unit.kind)
+    if keep:
+        qualifier, end = post_q or "exact", end + len(post)
+    elif pre:
+        qualifier = PREFIX_QUALIFIERS[pre]
+    start = m.start("pre") if pre else (m.start("fden") if m.group("fden") is not None else m.start("cnum"))
+    return _Candidate("percent", unit, value, None, qualifier, start, end)
+
+
+def _is_not_fact(text: str, cand: _Candidate, m: re.Match[str], masks: filters.Masks) -> bool:
+    if masks.overlaps(cand.start, cand.end):
+        return True
+    if cand.kind == "rank":
+        return False
+    num_start = m.start("n1") if m.group("n1") is not None else cand.start
+    if m.group("n1") is not None:
+        if filters.is_code_context(text, num_start, cand.end):
+            return True
+        if filters.is_ordinal(text, num_start):
+            return True
+        if cand.kind == "count":
+            if filters.is_slogan_count(text, cand.end, m.group("u1") or "") or filters.is_pattern_count(text, cand.end):
+                return True
+        if cand.unit.kind == "duration" and cand.unit.code in ("month", "week", "day") and text[max(0, cand.start - 3) : cand.start].endswith(("年前", "年度前")):
+            return True  # 今年前4个月 is a calendar period: dates.py
+    return filters.is_quoted_name(text, cand.start, cand.end)
+
+
+def _to_figure(text: str, cand: _Candidate) -> Figure:
+    unit = cand.unit
+    return Figure(
+        kind=cand.kind,  # type: ignore[arg-type]
+        value=cand.value,
+        value_max=cand.value_max,
+        unit=unit.code,
+        qualifier=cand.qualifier,  # type: ignore[arg-type]
+        base_value=cand.value * unit.factor,
+        base_value_max=None if cand.value_max is None else cand.value_max * unit.factor,
+        base_unit=unit.base,
+        surface=text[cand.start : cand.end],
+        start=cand.start,
+        end=cand.end,
+    )
+
+
+def _spread_respectively(text: str, figures: list[Figure]) -> list[Figure]:
+    """分别突破800家和500家: the qualifier after 分别 covers every figure of the list."""
+    out = list(figures)
+    for i in range(len(out) - 1):
+        first, nxt = out[i], out[i + 1]
+        if first.qualifier in ("exact", "range") or nxt.qualifier != "exact" or nxt.kind != first.kind:
+            continue
+        if not text[max(0, first.start - 3) : first.start].endswith("分别"):
+            continue
+        if text[first.end : nxt.start] in ("和", "、", "及", "与", ",", "，", "以及"):
+            out[i + 1] = nxt.model_copy(update={"qualifier": first.qualifier})
+    return out
 
 
 def find_figures(text: str) -> list[Figure]:
-    return []
+    """Every non-date figure in one sentence of normalised text, in text order."""
+    if not _PRECHECK_RE.search(text):
+        return []
+    masks = filters.masked_spans(text)
+    candidates: list[_Candidate] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _FIGURE_RE.search(text, pos)
+        if m is None:
+            break
+        try:
+            if m.group("rank") is not None:
+                cand = _read_rank(text, m)
+            elif m.group("fan") is not None or m.group("fden") is not None or m.group("cnum") is not None:
+                cand = _read_special(text, m)
+            else:
+                cand = _read_figure(text, m)
+        except _Reject as reject:
+            pos = max(reject.retry_at, m.start() + 1)
+            continue
+        if cand.end <= cand.start:
+            pos = m.start() + 1
+            continue
+        if not _is_not_fact(text, cand, m, masks):
+            candidates.append(cand)
+        pos = max(cand.end, m.start() + 1)
+    contrasted = {c.unit_surface for c in candidates if c.kind == "count" and not c.article_like and c.value != 1}
+    figures = [_to_figure(text, c) for c in candidates if not c.article_like or c.unit_surface in contrasted]
+    return _spread_respectively(text, figures)

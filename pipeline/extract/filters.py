@@ -1,0 +1,130 @@
+"""What is not a fact: numbers inside names, codes, slogans, phone numbers, URLs, idioms.
+
+The figure grammar asks two questions here:
+- ``masked_spans(text)``: spans where no figure may start or end (URLs, phone numbers,
+  weekdays, names such as 十四五 / 5G, idioms such as 千家万户). One regex pass.
+- ``is_not_fact(...)``: given a candidate figure, is it a name, code or slogan?
+Word lists are in data/not_facts.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from pipeline.resources import load_toml
+
+_WORDS = load_toml("not_facts.toml")
+
+ORDINAL_MARKERS: tuple[str, ...] = tuple(sorted(_WORDS["ordinal_markers"], key=len, reverse=True))
+RANK_VERBS: tuple[str, ...] = tuple(sorted(_WORDS["rank_verbs"], key=len, reverse=True))
+RANK_ASPIRATIONS: frozenset[str] = frozenset(_WORDS["rank_aspirations"])
+SLOGAN_HEADS_AFTER_GE: tuple[str, ...] = tuple(sorted(_WORDS["slogan_heads_after_ge"], key=len, reverse=True))
+
+_OPEN_QUOTES = "“\"「『‘《〈"
+_CLOSE_QUOTES = "”\"」』’》〉"
+# Clause boundaries: a rank verb must be in the same clause as its 第N / 首位.
+CLAUSE_BREAKS = frozenset("，,。；;：:！!？?、\n")
+
+_TERMS = sorted(set(_WORDS["names"]) | set(_WORDS["idioms"]), key=len, reverse=True)
+_MASK_RE = re.compile(
+    "|".join(
+        [
+            r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%\-]+",  # URLs
+            r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}",  # e-mail
+            r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.(?:com|cn|net|org|gov|edu)(?:\.cn)?\b",  # bare domains
+            r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)",  # landline 0373-1234567
+            r"(?:电话|热线|手机|传真|联系方式|[Tt]el|TEL)[:：]?\s*[\d\-\s]{5,}",  # numbers after a phone label
+            r"(?<!\d)1[3-9]\d{9}(?!\d)",  # mobile
+            r"(?<!\d)\d{5,6}(?=工程|计划|行动|项目编号)",  # programme code names (361015工程)
+            r"[A-Z]{1,4}\s?\d{2,}-\d{2,}",  # serials: CN 41-0006, ISSN-like
+            r"星期[一二三四五六日天]|礼拜[一二三四五六日天]",  # weekdays
+            r"\d+(?:\+\d+)*\+[A-ZN\d]+",  # formula names 8+17+N, 3+N, 1+1
+        ]
+        + [re.escape(t) for t in _TERMS]
+    )
+)
+
+
+@dataclass(frozen=True)
+class Masks:
+    """Sorted, non-overlapping masked spans of one text."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, end - 1) - 1
+        return i >= 0 and self.ends[i] > start
+
+
+NO_MASKS = Masks((), ())
+
+
+def masked_spans(text: str) -> Masks:
+    spans = [(m.start(), m.end()) for m in _MASK_RE.finditer(text)]
+    if not spans:
+        return NO_MASKS
+    return Masks(tuple(s for s, _ in spans), tuple(e for _, e in spans))
+
+
+def is_code_context(text: str, start: int, end: int) -> bool:
+    """Numbers glued to Latin letters or '+' are codes or names: P3, G107, 5G, 3+N."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    if before and (before.isascii() and before.isalpha() or before in "+#＃№"):
+        return True
+    return after in ("+", "#")
+
+
+def is_ordinal(text: str, start: int) -> bool:
+    """第9兵团, 总第13324期, No.5: the number names a position, it does not count."""
+    head = text[max(0, start - 4) : start]
+    return any(head.endswith(marker) for marker in ORDINAL_MARKERS)
+
+
+def is_quoted_name(text: str, start: int, end: int) -> bool:
+    """A number opening a short quoted phrase that goes on after it is a programme name:
+    “十大行动”, “十项重点工作”, “三个不相信”. A figure that fills the quote (“翻番”) is kept."""
+    if start == 0 or text[start - 1] not in _OPEN_QUOTES:
+        return False
+    close = -1
+    for i in range(end, min(len(text), end + 12)):
+        if text[i] in _CLOSE_QUOTES:
+            close = i
+            break
+    return close > end
+
+
+def is_slogan_count(text: str, end: int, unit: str) -> bool:
+    """三个不相信, 四个不摘, 两个确保: N个 + a slogan head is a slogan, not a count."""
+    if not unit.endswith("个"):
+        return False
+    tail = text[end : end + 4]
+    return any(tail.startswith(head) for head in SLOGAN_HEADS_AFTER_GE)
+
+
+def is_pattern_count(text: str, end: int) -> bool:
+    """1对1, 3比2: a count followed straight away by another digit is a pattern or a score."""
+    return end < len(text) and text[end].isdigit()
+
+
+def clause_before(text: str, start: int, limit: int = 16) -> str:
+    """Text from the last clause break before `start` (at most `limit` characters)."""
+    lo = max(0, start - limit)
+    for i in range(start - 1, lo - 1, -1):
+        if text[i] in CLAUSE_BREAKS:
+            return text[i + 1 : start]
+    return text[lo:start]
+
+
+def has_rank_verb(text: str, start: int) -> bool:
+    """位居第三, 排名第5位, 连续3年位居XX首位: a rank verb earlier in the same clause."""
+    clause = clause_before(text, start)
+    return any(verb in clause for verb in RANK_VERBS)
+
+
+def is_rank_aspiration(text: str, start: int) -> bool:
+    """争第一, 拿第一: a goal, not a standing."""
+    return start > 0 and text[start - 1] in RANK_ASPIRATIONS
