@@ -123,7 +123,8 @@ def _load_gazetteer(deny: frozenset[str]) -> dict[str, tuple[str, str]]:
         level = "province" if table_level == "province" else _level_of(name)
         if table_level == "prefecture" and level not in ("city",):
             level = "city"
-        gaz.setdefault(name, (name, level))
+        if name not in deny:
+            gaz.setdefault(name, (name, level))
         stem = _short_form(name, table_level)
         if stem and len(stem) >= 2 and stem not in deny:
             short.setdefault(stem, (name, level))
@@ -389,6 +390,11 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
 
 def find_entities(text: str, doc: Any | None = None, figures: list[Figure] | None = None) -> list[Entity]:
     """Places, organisations and persons named in one sentence, left to right, no overlaps."""
+    return _scan(text, doc, figures)[0]
+
+
+def _scan(text: str, doc: Any | None, figures: list[Figure] | None) -> tuple[list[Entity], list[Entity]]:
+    """(entities without overlaps, every place found, nested ones included: 小店镇 in 小店镇党委)."""
     vocab = _vocab()
     figure_spans = [(f.start, f.end) for f in figures or []]
     gaz = _gazetteer_places(text, vocab)
@@ -404,7 +410,7 @@ def find_entities(text: str, doc: Any | None = None, figures: list[Figure] | Non
     entities = _with_projects(entities, text)
     # names inside quotes are titles of apps, campaigns and slogans, not owners
     quoted = _quoted_spans(text)
-    return [e for e in entities if not any(qs <= e.start and e.end <= qe for qs, qe in quoted)]
+    return [e for e in entities if not any(qs <= e.start and e.end <= qe for qs, qe in quoted)], places
 
 
 # --------------------------------------------------------------------------- context
@@ -432,10 +438,11 @@ class LinkContext:
         self._before = dict(self.last)
         self._topic_before = self.topic if self._continues else None
         self._text = text
-        entities = find_entities(text)
+        entities, places = _scan(text, None, None)
         if not self._continues:
             self.topic = _head_owner(text, entities + _anaphors(text, entities, self._before))
-        for ent in entities:
+        # places inside org names count too (小店镇党委 names 小店镇); in text order
+        for ent in sorted(entities + [p for p in places if p not in entities], key=lambda e: (e.start, -e.length)):
             self._remember(ent, self.last)
         self._continues = text.rstrip().endswith(_CONTINUING_ENDS)
 
@@ -573,7 +580,7 @@ def _rightmost_keyword(phrase: str, vocab: _Vocab) -> tuple[int, int] | None:
 
 
 _AFTER_STOPS = re.compile(
-    r"就是|正在|已经|已于|已|进行|设置|设立|颁发|实现|开展|位居|覆盖|达到|达|将|被|和|及|与|且|并|"
+    r"就是|正在|已经|已于|已|进行|设置|设立|颁发|实现|开展|位居|覆盖|达到|达|将|被|和|及|且|并|"
     r"等|用于|作为|以上|以下"
 )
 _AFTER_TRIM = ("建设", "工作", "上", "中", "后", "里", "内", "之内", "范围")
@@ -678,6 +685,26 @@ def _find_measure(
     return _Measure(choice, _locate(text, choice, window_start, fig.start))
 
 
+_VERB_TAGS = frozenset(["v", "vd", "VV", "VERB"])
+
+
+def _last_verb_end(doc: Any | None, start: int, end: int) -> int:
+    """With a tagged Doc: the end of the last verb in [start, end) that still has words after
+    it, so 配合公安系统打击窝点45个 measures 窝点; 0 when there is no such verb or no tags."""
+    if doc is None:
+        return 0
+    best = 0
+    for token in doc:
+        s, e = token.idx, token.idx + len(token.text)
+        if s < start:
+            continue
+        if e >= end - 1:
+            break
+        if token.pos_ == "VERB" or token.tag_ in _VERB_TAGS:
+            best = e
+    return best
+
+
 def _find_change(text: str, fig: Figure, clause_start: int) -> dict[str, Any]:
     vocab = _vocab()
     if fig.kind == "date":
@@ -730,7 +757,15 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
                 window_start = max(clause_start, prev_nondate_end)
             if subject is not None and subject.end > window_start:
                 window_start = subject.end
-            measure = _find_measure(text, fig, window_start, next_start, previous, group, dates)
+            after_verb = _last_verb_end(doc, window_start, fig.start)
+            measure = _Measure(None, None)
+            if after_verb > window_start:
+                trial_group = list(group)
+                measure = _find_measure(text, fig, after_verb, next_start, previous, trial_group, dates)
+                if measure.text:
+                    group[:] = trial_group
+            if not measure.text:  # the verb was the change verb itself (下降了20%), or no tags
+                measure = _find_measure(text, fig, window_start, next_start, previous, group, dates)
             if measure.text:
                 update["measure"] = measure.text
                 update["measure_start"] = measure.start

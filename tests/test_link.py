@@ -1,0 +1,229 @@
+"""Link stage on real sentences with hand-built figures: measure, subject, change."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.link import LinkContext, find_entities, link_figures
+from schemas.records import Figure
+
+
+def fig(text: str, surface: str, kind: str = "count", nth: int = 0) -> Figure:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(surface, start + 1)
+    value = None if kind == "date" else 1.0
+    return Figure(kind=kind, value=value, unit="x", start=start, end=start + len(surface), surface=surface)
+
+
+def link(text: str, figures: list[Figure], history: tuple[str, ...] = (), doc=None) -> dict[str, Figure]:
+    context = LinkContext()
+    for sentence in history + (text,):
+        context.observe(sentence)
+    return {f.surface: f for f in link_figures(text, figures, doc, context)}
+
+
+# (sentence, figure surface, kind, expected measure)
+MEASURE_CASES = [
+    ("据介绍,河南钜盛先导新材料科技有限公司新材料项目总投资5.5亿元,项目占地约122亩。", "5.5亿元", "money", "总投资"),
+    ("据介绍,河南钜盛先导新材料科技有限公司新材料项目总投资5.5亿元,项目占地约122亩。", "约122亩", "area", "占地"),
+    ("获嘉县位庄乡下辖24个村、53个小区,常住人口近10万人。", "24个", "count", "村"),
+    ("获嘉县位庄乡下辖24个村、53个小区,常住人口近10万人。", "53个", "count", "小区"),
+    ("获嘉县位庄乡下辖24个村、53个小区,常住人口近10万人。", "近10万人", "count", "常住人口"),
+    ("今年以来,获嘉县民事案件诉调成功率达到42.13%。", "42.13%", "percent", "民事案件诉调成功率"),
+    ("鹤壁昌宏镁业有限公司今年前4个月营业收入同比增长55%。", "今年前4个月", "date", None),
+    ("鹤壁昌宏镁业有限公司今年前4个月营业收入同比增长55%。", "55%", "percent", "营业收入"),
+    ("目前,全市已为148家文化艺术类校外培训机构颁发办学许可证。", "148家", "count", "文化艺术类校外培训机构"),
+    ("2023年,全市地区生产总值达到3600亿元。", "3600亿元", "money", "地区生产总值"),
+    ("乡亲们总共拿到700多万元贷款。", "700多万元", "money", "贷款"),
+    ("完成投资320亿元以上。", "320亿元以上", "money", "完成投资"),
+    ("先后吸引了29家实力雄厚的央企参与竞标。", "29家", "count", "央企参与竞标"),
+    ("归集11个部门、23类重点场所的涉疫数据213万条。", "23类", "count", "重点场所"),
+    ("归集11个部门、23类重点场所的涉疫数据213万条。", "213万条", "count", "涉疫数据"),
+    ("该镇共排查出各类矛盾纠纷51个,已调解成功46件,5件正在调解处理中。", "46件", "count", "调解成功"),
+    ("该镇共排查出各类矛盾纠纷51个,已调解成功46件,5件正在调解处理中。", "5件", "count", "正在调解处理中"),
+    ("经过在高速公路3个多小时的行驶,ETC缴费。", "3个多小时", "duration", "行驶"),
+    ("全年社会消费品零售总额1200亿元,城镇居民人均可支配收入增长6.1%。", "1200亿元", "money", "社会消费品零售总额"),
+    ("全年社会消费品零售总额1200亿元,城镇居民人均可支配收入增长6.1%。", "6.1%", "percent", "城镇居民人均可支配收入"),
+    ("固定资产投资增长15%。", "15%", "percent", "固定资产投资"),
+    ("新建、扩建智慧停车泊位5000个。", "5000个", "count", "扩建智慧停车泊位"),
+    ("促使新乡移动全年综合满意度位居全省第三、行业第一。", "行业第一", "rank", "综合满意度"),
+]
+
+
+@pytest.mark.parametrize(("text", "surface", "kind", "measure"), MEASURE_CASES)
+def test_measure(text: str, surface: str, kind: str, measure: str | None) -> None:
+    # the sentence's other figures from the table are there too, as the grammar would give them
+    figures = [fig(t, s, k) for t, s, k, _m in MEASURE_CASES if t == text]
+    figures += [fig(text, "全省第三", "rank")] if "全省第三" in text else []
+    figure = link(text, figures)[surface]
+    assert figure.measure == measure
+    if measure is not None:
+        assert text[figure.measure_start : figure.measure_start + len(measure)] == measure
+
+
+def test_measures_of_a_respectively_list() -> None:
+    text = "科技型中小企业、高新技术企业数量分别突破800家和500家。"
+    got = link(text, [fig(text, "突破800家"), fig(text, "500家")])
+    assert got["突破800家"].measure == "科技型中小企业"
+    assert got["500家"].measure == "高新技术企业"
+
+
+def test_date_figures_get_no_measure_or_subject() -> None:
+    text = "2023年12月28日,辉县市盘活低效用地1100多亩。"
+    got = link(text, [fig(text, "2023年12月28日", "date"), fig(text, "1100多亩", "area")])
+    assert got["2023年12月28日"].measure is None and got["2023年12月28日"].subject is None
+    assert got["1100多亩"].subject == "辉县市"
+    assert got["1100多亩"].measure == "盘活低效用地"
+
+
+# (sentence, figure surface, kind, expected subject, earlier sentences of the article)
+SUBJECT_CASES = [
+    ("据介绍,河南钜盛先导新材料科技有限公司新材料项目总投资5.5亿元。", "5.5亿元", "money",
+     "河南钜盛先导新材料科技有限公司新材料项目", ()),
+    ("获嘉县位庄乡下辖24个村。", "24个", "count", "获嘉县位庄乡", ()),
+    ("截至目前,辉县市已盘活低效用地1100多亩。", "1100多亩", "area", "辉县市", ()),
+    ("位于辉县经济技术开发区洪洲园区的河南前进铸钢有限公司(分部),占地484亩。", "484亩", "area",
+     "河南前进铸钢有限公司(分部)", ()),
+    ("辉县市鸿宇化机有限公司原是一家化工企业,占地70亩。", "70亩", "area", "辉县市鸿宇化机有限公司", ()),
+    ("近日,新乡县市场监管局对检查中出现问题的7家药品经营企业负责人进行了约谈。", "7家", "count", "新乡县市场监管局", ()),
+    ("在农村,我市以获嘉县为试点,每个行政村设立1个微网格。", "1个", "count", "获嘉县", ()),
+    ("依托大数据和网格化,新乡市4月份已研判处置问题222个。", "222个", "count", "新乡市", ()),
+    # anaphors resolve to the last place of their level named before
+    ("今年一季度,该镇共排查出各类矛盾纠纷51个。", "51个", "count", "小店镇", ("小店镇党委书记郝思奇说,矛盾纠纷闭环式流转。",)),
+    ("目前,全市已为148家培训机构颁发许可证。", "148家", "count", "新乡市", ("新乡市文旅部门开展排查。",)),
+    ("该乡党委书记祝贺说,446名社区双报到党员齐上阵。", "446名", "count", "获嘉县位庄乡", ("获嘉县位庄乡下辖24个村。",)),
+    ("2021年,该市成功列入国家创新型城市建设序列。", "2021年", "date", None, ("新乡积极与科研院所合作。",)),
+    # scope words are not owners: 全省第三 belongs to nobody named in the sentence
+    ("今年全省规模以上工业增加值增长5%。", "5%", "percent", None, ()),
+    # members of a list are not owners
+    ("红旗区推动人社局、法院等12家单位常驻办公。", "12家", "count", "红旗区", ()),
+]
+
+
+@pytest.mark.parametrize(("text", "surface", "kind", "subject", "history"), SUBJECT_CASES)
+def test_subject(text: str, surface: str, kind: str, subject: str | None, history: tuple[str, ...]) -> None:
+    figure = link(text, [fig(text, surface, kind)], history)[surface]
+    assert figure.subject == subject
+    if subject is not None and subject in text:
+        assert text[figure.subject_start : figure.subject_start + len(subject)] == subject
+
+
+def test_anaphor_subject_has_no_offset() -> None:
+    text = "目前,全市已为148家培训机构颁发许可证。"
+    figure = link(text, [fig(text, "148家")], ("新乡市文旅部门开展排查。",))["148家"]
+    assert figure.subject == "新乡市" and figure.subject_start is None
+
+
+def test_unresolved_anaphor_gives_no_subject() -> None:
+    text = "该镇共排查出各类矛盾纠纷51个。"
+    assert link(text, [fig(text, "51个")])["51个"].subject is None
+
+
+def test_anaphor_does_not_see_places_named_later_in_its_sentence() -> None:
+    history = ("小店镇党委书记说。",)
+    text = "该镇排查出纠纷51个,大召营镇排查出纠纷20个。"
+    got = link(text, [fig(text, "51个"), fig(text, "20个")], history)
+    assert got["51个"].subject == "小店镇"
+    assert got["20个"].subject == "大召营镇"
+
+
+def test_semicolon_sentences_keep_their_head_owner() -> None:
+    first = "新乡市把今年作为基础设施建设攻坚年:加快547个重点项目建设;"
+    second = "强力推进38个片区整体开发。"
+    context = LinkContext()
+    context.observe(first)
+    context.observe(second)
+    got = link_figures(second, [fig(second, "38个")], None, context)
+    assert got[0].subject == "新乡市" and got[0].subject_start is None
+
+
+def test_new_sentence_forgets_the_head_owner() -> None:
+    first = "新乡市把今年作为攻坚年。"
+    second = "强力推进38个片区整体开发。"
+    context = LinkContext()
+    context.observe(first)
+    context.observe(second)
+    assert link_figures(second, [fig(second, "38个")], None, context)[0].subject is None
+
+
+def test_doc_entities_name_persons_and_orgs() -> None:
+    import spacy
+    from spacy.tokens import Doc, Span
+
+    nlp = spacy.blank("zh")
+    words = ["刘洪杰", "配合", "公安", "系统", "打击", "窝点", "45个", "。"]
+    doc = Doc(nlp.vocab, words=words, spaces=[False] * len(words))
+    doc.ents = [Span(doc, 0, 1, label="PERSON")]
+    text = doc.text
+    figure = link(text, [fig(text, "45个")], doc=doc)["45个"]
+    assert figure.subject == "刘洪杰" and figure.subject_start == 0
+    assert figure.measure == "配合公安系统打击窝点"  # no tags: the clause up to the figure
+
+
+def test_doc_tags_cut_the_measure_after_the_verb() -> None:
+    import spacy
+    from spacy.tokens import Doc
+
+    nlp = spacy.blank("zh")
+    words = ["配合", "公安", "系统", "打击", "窝点", "45个", "。"]
+    doc = Doc(nlp.vocab, words=words, spaces=[False] * len(words),
+              tags=["v", "n", "n", "v", "n", "m", "w"])
+    text = doc.text
+    assert link(text, [fig(text, "45个")], doc=doc)["45个"].measure == "窝点"
+
+
+# (sentence, surface, kind, change, direction, basis)
+CHANGE_CASES = [
+    ("今年前4个月营业收入同比增长55%。", "55%", "percent", True, "up", "同比"),
+    ("其中婚姻家庭案件与去年同期相比下降了20%。", "20%", "percent", True, "down", "与去年同期相比"),
+    ("近5年来人口增加了4万人。", "4万人", "count", True, "up", None),
+    ("全市经营收益10万元以上的村较上年度增加14.9%。", "14.9%", "percent", True, "up", "较上年度"),
+    ("城镇化率比上年提高3.5个百分点。", "3.5个百分点", "percent", True, "up", "比上年"),
+    ("工业增加值同比增12.3%。", "12.3%", "percent", True, "up", "同比"),
+    ("出口额环比降3%。", "3%", "percent", True, "down", "环比"),
+    ("社会消费品零售总额增幅达8%。", "8%", "percent", True, "up", None),
+    ("实现村集体收入翻番。", "翻番", "multiple", True, "up", None),
+    # levels, not changes
+    ("常住人口增长到10万人。", "10万人", "count", False, None, None),
+    ("工业增加值1000亿元。", "1000亿元", "money", False, None, None),
+    ("民事案件诉调成功率达到42.13%。", "42.13%", "percent", False, None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "surface", "kind", "change", "direction", "basis"), CHANGE_CASES)
+def test_change(text: str, surface: str, kind: str, change: bool, direction: str | None, basis: str | None) -> None:
+    figure = link(text, [fig(text, surface, kind)])[surface]
+    assert (figure.change, figure.direction, figure.basis) == (change, direction, basis)
+
+
+def test_change_measure_skips_verb_and_basis() -> None:
+    text = "其中婚姻家庭案件与去年同期相比下降了20%。"
+    assert link(text, [fig(text, "20%", "percent")])["20%"].measure == "婚姻家庭案件"
+
+
+def test_link_returns_new_figures() -> None:
+    text = "项目总投资5.5亿元。"
+    original = fig(text, "5.5亿元", "money")
+    out = link_figures(text, [original], None, LinkContext())
+    assert out[0] is not original and original.measure is None and out[0].measure == "总投资"
+
+
+def test_no_figures_no_work() -> None:
+    assert link_figures("没有数字。", [], None, LinkContext()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("获嘉县位庄乡下辖24个村", ["获嘉县位庄乡"]),
+        ("在农村,我市以获嘉县为试点", ["获嘉县"]),
+        ("新乡移动全年综合满意度位居全省第三", ["新乡移动"]),
+        ("打造中心城区与周边县(市)30分钟交通圈", []),
+        ("优化功能布局,村民代表担任网格员", []),
+        ("服务乡村振兴,某村村民刘某驾驶电动三轮车", []),
+        ("配合公安系统打击窝点", []),
+    ],
+)
+def test_rule_entities(text: str, names: list[str]) -> None:
+    assert [e.name for e in find_entities(text)] == names
