@@ -203,7 +203,7 @@ def resolve_relative_date(
 # Numerals (only what dates need: years digit by digit, months and days 1-31)
 # ---------------------------------------------------------------------------
 
-_CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+_CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -262,9 +262,8 @@ class _Vocab:
     since: tuple[str, ...]
     same_period: tuple[str, ...]
     connectors: frozenset[str]
-    time_of_day: tuple[str, ...]
     bare_day_after: tuple[str, ...]
-    bare_day_before: tuple[str, ...]
+    day_followers: tuple[str, ...]  # time-of-day words + dateline 电: what marks a bare day
     bare_day_not_before: tuple[str, ...]
     distributive: tuple[str, ...]
 
@@ -308,10 +307,10 @@ def _vocab() -> _Vocab:
         # 2021-2023年: two years sharing 年
         rf"(?<![0-9.])(?P<yr1>{_YEAR_NUM})(?:{conn})(?P<yr2>{_YEAR_NUM})年",
         # 农历甲辰年四月二十九 / 农历正月十五: consumed whole so its month is not read as Gregorian
-        r"(?P<lunar>(?:农历)?[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年"
+        r"(?P<lunar>(?:农历|農曆)?[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年"
         r"(?:闰?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
         r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)?"
-        r"|农历闰?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
+        r"|(?:农历|農曆)[闰閏]?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
         r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)",
         # 2023年, 二〇二四年, 2023年度, 2021年底, 2021年年底
         rf"(?:(?<![0-9.])(?P<y>{_YEAR_NUM})|{not_numeral}(?P<ycn>[〇零○一二三四五六七八九]{{4}}))年(?!来)"
@@ -321,29 +320,29 @@ def _vocab() -> _Vocab:
         # 1-5月, 1至4月份, 一至五月: a month span sharing 月
         rf"(?<![0-9.\-/])(?P<mr1>{month_any})(?:{conn})(?P<mr2>{month_any})月份?",
         # 6月4日, 4月份, 5月1-3日, 5月底, 十二月二十日
-        rf"(?:(?<![0-9.\-/])(?P<m>{_NUM_MONTH})|(?<![{_CN_NUMERAL_CHARS}第每个])(?P<mcn>{_CN_MONTH}))月"
-        rf"(?P<m_fen>份)?(?:(?P<d>{day_any})(?:(?:{conn})(?P<d2>{day_any}))?[日号])?(?P<m_part>{month_parts})?",
+        rf"(?:(?<![0-9.\-/])(?P<m>{_NUM_MONTH})|(?<![{_CN_NUMERAL_CHARS}第每个個])(?P<mcn>{_CN_MONTH}))月"
+        rf"(?P<m_fen>份)?(?:(?P<d>{day_any})(?:(?:{conn})(?P<d2>{day_any}))?[日号號])?(?P<m_part>{month_parts})?",
         # 本月, 上月, 上个月底
         rf"(?P<mw>{month_word_pat})(?P<mw_part>{month_parts})?",
         # 一季度, 第一季度, 第1季度; 前三季度; 一至三季度
         rf"(?<![每逐各个0-9{_CN_NUMERAL_CHARS}])(?:第)?(?P<q>{quarter_num})季度",
         rf"(?<![每逐各0-9{_CN_NUMERAL_CHARS}])(?P<qr1>{quarter_num})(?:{conn})(?P<qr2>{quarter_num})季度",
-        rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fq>[一二两三]|[1-3])个?季度",
+        rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fq>[一二两三]|[1-3])[个個]?季度",
         # 上半年, 下半年 (not 以上半年: 以上 + 半年)
         rf"(?<!以)(?P<half>{_alt(list(data['halves']))})",
         # 前4个月, 前两个月: January to month N
-        rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fm>{_NUM_MONTH}|{_CN_MONTH}|两)个?月份?",
+        rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fm>{_NUM_MONTH}|{_CN_MONTH}|两|兩)[个個]?月份?",
         # 年底, 年初 on their own (not 三年初见成效, 每年年底 is fine: 每年 is not a year)
         rf"(?<![0-9{_CN_NUMERAL_CHARS}多数每全当同那该近新本跨])(?P<edge>{standalone_edges})",
         # 12日 (licensed later by context), 3号 only as a range end
-        rf"(?<![0-9.\-/第近每数个约逾余超])(?P<bd>{_NUM_DAY})(?P<bd_mark>[日号])",
-        rf"(?<![{_CN_NUMERAL_CHARS}第近每数个约逾余超])(?P<bdcn>{_CN_DAY})(?P<bdcn_mark>[日号])",
+        rf"(?<![0-9.\-/第近每数个约逾余超])(?P<bd>{_NUM_DAY})(?P<bd_mark>[日号號])",
+        rf"(?<![{_CN_NUMERAL_CHARS}第近每数个约逾余超])(?P<bdcn>{_CN_DAY})(?P<bdcn_mark>[日号號])",
     ])
     # Every branch starts with one of these characters. Checking that first makes the
     # scan ~10x faster: most positions fail on one character-class test instead of
     # trying every branch.
     vocab_words = [*year_words, *data["month_words"], *data["halves"], *edges_data]
-    first_chars = set("0123456789〇零○一二两三四五六七八九十第前农甲乙丙丁戊己庚辛壬癸")
+    first_chars = set("0123456789〇零○一二两兩三四五六七八九十第前农農甲乙丙丁戊己庚辛壬癸")
     first_chars.update(w[0] for w in vocab_words)
     first_class = re.escape("".join(sorted(first_chars)))
     return _Vocab(
@@ -355,16 +354,15 @@ def _vocab() -> _Vocab:
         since=tuple(data["suffixes"]["since"]),
         same_period=tuple(data["suffixes"]["same_period"]),
         connectors=frozenset(connectors),
-        time_of_day=tuple(sorted(data["time_of_day"]["words"], key=len, reverse=True)),
         bare_day_after=tuple(data["bare_day"]["licensed_after"]),
-        bare_day_before=tuple(data["bare_day"].get("licensed_before", ())),
+        day_followers=tuple(data["time_of_day"]["words"]) + tuple(data["bare_day"].get("licensed_before", ())),
         bare_day_not_before=tuple(data["bare_day"]["not_before"]),
         distributive=tuple(data["distributive"]["before"]),
     )
 
 
 # Cheap pre-check: every date atom holds one of these (ISO dates hold digit+separator).
-_TRIGGER = re.compile(r"[年月日号季]|[0-9][-./][0-9]")
+_TRIGGER = re.compile(r"[年月日号號季]|[0-9][-./][0-9]")
 # A clock time right after a day also marks it as a day: 12日10时, 12日0点
 _CLOCK = re.compile(r"[0-9零一二三四五六七八九十]{1,3}[时点]")
 # Opening punctuation allowed before a sentence-initial bare day
@@ -488,9 +486,9 @@ def _bare_day_licensed(text: str, atom: _Atom, v: _Vocab, anchor: Anchor | None,
     after = text[atom.end : atom.end + 4]
     if any(after.startswith(w) for w in v.bare_day_not_before):
         return False
-    if text[atom.end - 1] != "日" or not text[atom.start].isdigit():
+    if text[atom.end - 1] != "日" or not text[atom.start].isascii():
         return False  # 3号, 三日: only as the end of a range
-    if any(after.startswith(w) for w in v.time_of_day + v.bare_day_before) or _CLOCK.match(after):
+    if any(after.startswith(w) for w in v.day_followers) or _CLOCK.match(after):
         return True
     before = text[max(0, atom.start - 4) : atom.start]
     if any(before.endswith(w) for w in v.bare_day_after):
