@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from pipeline import layout as lay
-from pipeline.normalise import BREAK_RUN
+from pipeline.normalise import break_runs
 from schemas.records import Article, NormalisedText, RawDocument, Sentence
 
 # URL/code characters: an ASCII !?; between two of these does not end a sentence.
@@ -61,9 +61,9 @@ def _lines(text: str) -> list[_Line]:
     """Non-empty lines of the normalised text, stripped, with their offsets."""
     out: list[_Line] = []
     pos = 0
-    for m in BREAK_RUN.finditer(text):
-        _add_line(out, text, pos, m.start())
-        pos = m.end()
+    for start, end in break_runs(text):
+        _add_line(out, text, pos, start)
+        pos = end
     _add_line(out, text, pos, len(text))
     return out
 

@@ -145,3 +145,11 @@ def test_map_invariants_on_news_like_text(raw: str) -> None:
 @given(st.text(max_size=200))
 def test_map_invariants_on_any_text(raw: str) -> None:
     _check_map(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "中", " ", "\u3000", "\t", "\n", "\r", "\u2028", "\x0c", "。"]), max_size=60))
+def test_fast_break_runs_match_the_regex(text: str) -> None:
+    from pipeline.normalise import BREAK_RUN, break_runs
+
+    assert break_runs(text) == [(m.start(), m.end()) for m in BREAK_RUN.finditer(text)]
