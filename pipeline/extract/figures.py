@@ -20,6 +20,7 @@ from pipeline.extract import filters
 from pipeline.extract.numbers import (
     NUMERAL,
     NUMERAL_START_CHARS,
+    SCALE_AFTER_ARABIC,
     SCALE_CHARS,
     NumberReading,
     NumeralError,
@@ -73,6 +74,8 @@ PREFIX_QUALIFIERS: dict[str, str] = dict(_QUALIFIERS["prefix"])
 SUFFIX_QUALIFIERS: dict[str, str] = dict(_QUALIFIERS["suffix"])
 INLINE_QUALIFIERS: dict[str, str] = dict(_QUALIFIERS["inline"])
 DURATION_SUFFIXES: dict[str, str] = dict(_QUALIFIERS["duration_suffix"])
+AFTER_UNIT_MORE: frozenset[str] = frozenset(_QUALIFIERS["after_unit_more"]["words"])
+AFTER_UNIT_MORE_KINDS: frozenset[str] = frozenset(_QUALIFIERS["after_unit_more"]["kinds"])
 HEDGES: tuple[str, ...] = tuple(sorted(_QUALIFIERS["hedge"], key=len, reverse=True))
 RANK_SCOPES: tuple[str, ...] = load_lines("rank_scopes.txt")
 
@@ -83,11 +86,15 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+_GE = "个個"  # the general classifier, which may carry 多 / 余 / 半 before a unit
+_GE_INLINE = "多余餘半"
+
+
 def _guarded(word: str, not_after: str = "", not_before: tuple[str, ...] | str = ()) -> str:
     """``word`` as a regex, refusing the places where it is part of a longer word."""
     pattern = re.escape(word)
-    if word.startswith("个") and len(word) > 1:
-        pattern = "个[多余半]?" + re.escape(word[1:])  # 3个多小时, 两个半小时, 一个半月
+    if word[0] in _GE and len(word) > 1:
+        pattern = word[0] + f"[{_GE_INLINE}]?" + re.escape(word[1:])  # 3个多小时, 两个半小时, 一个半月
     if not_after:
         pattern = f"(?<![{re.escape(not_after)}])" + pattern
     blockers = list(not_before)
@@ -107,7 +114,7 @@ _NOT_AFTER: dict[str, str] = dict(_QUALIFIERS["not_after"])
 _NOT_BEFORE_Q: dict[str, str] = {k: tuple(v) for k, v in _QUALIFIERS["not_before"].items()}  # type: ignore[misc]
 
 PREFIX_RE = _guarded_alternation(list(PREFIX_QUALIFIERS), _NOT_AFTER, _NOT_BEFORE_Q)
-POST_RE = _guarded_alternation(list(SUFFIX_QUALIFIERS) + list(DURATION_SUFFIXES), {}, _NOT_BEFORE_Q)
+POST_RE = _guarded_alternation(list(SUFFIX_QUALIFIERS) + list(DURATION_SUFFIXES) + list(AFTER_UNIT_MORE), {}, _NOT_BEFORE_Q)
 UNIT_RE = _guarded_alternation(list(SUFFIX_UNITS), {}, _UNIT_NOT_BEFORE)
 CURRENCY_PREFIX_RE = _alternation([p for p in PREFIX_UNITS if not p.isalpha() or p.isascii()])
 SIGN_RE = r"(?:(?<![0-9A-Za-z.])[-−]|负|零下)"
@@ -119,7 +126,7 @@ _INLINE = f"[{''.join(INLINE_QUALIFIERS)}]"
 def _number(i: int) -> str:
     """A numeral with its sign, inline 多/余 and a scale written after them (1600余万)."""
     return (f"(?P<sign{i}>{SIGN_RE})?(?P<n{i}>{NUMERAL})(?P<i{i}>{_INLINE})?"
-            f"(?P<s{i}>[{SCALE_CHARS}]+(?![{SCALE_CHARS}]))?")
+            f"(?P<s{i}>{SCALE_AFTER_ARABIC}+(?![{SCALE_CHARS}]))?")
 
 
 _CHENG_BLOCK = "员功为立本果交长熟绩效都就型品规套年人分份色像材才千百万批片群家形全语败事活"
@@ -150,7 +157,7 @@ _FIGURE_RE = re.compile(
     "))"
 )
 _PRECHECK_RE = re.compile(f"[0-9{NUMERAL_START_CHARS}首番成]")
-_GE_INLINE_RE = re.compile("^个([多余半])")
+_GE_INLINE_RE = re.compile(f"^([{_GE}])([{_GE_INLINE}])")
 
 # --------------------------------------------------------------------------- reading a match
 
@@ -176,7 +183,7 @@ def _unit_key(surface: str) -> tuple[str, str | None]:
     """个多小时 -> (个小时, 多); 个半月 -> (个月, 半)."""
     m = _GE_INLINE_RE.match(surface)
     if m and len(surface) > 2:
-        return "个" + surface[2:], m.group(1)
+        return m.group(1) + surface[2:], m.group(2)
     return surface, None
 
 
@@ -217,13 +224,15 @@ def _post_qualifier(post: str | None, kind: str) -> tuple[str | None, bool]:
     if kind == "duration" and post in DURATION_SUFFIXES:
         q = DURATION_SUFFIXES[post]
         return (None if q == "exact" else q), True
+    if kind in AFTER_UNIT_MORE_KINDS and post in AFTER_UNIT_MORE:
+        return "at_least", True
     return None, False
 
 
 def _hedged(text: str, start: int) -> bool:
-    """预计达5亿元: a hedge a few characters before the number (not glued to it)."""
-    head = text[max(0, start - 6) : start]
-    return any(head.endswith(h) for h in HEDGES)
+    """预计达5亿元, 预计总投资5亿元: a hedge shortly before the number, in the same clause."""
+    clause = filters.clause_before(text, start, limit=8)
+    return any(h in clause for h in HEDGES)
 
 
 def _read_figure(text: str, m: re.Match[str]) -> _Candidate:

@@ -30,8 +30,11 @@ _VAGUE_PREFIXES = {"数": "at_least", "上": "approx"}  # 数百 (several hundre
 # Arabic: 1,111 only when every group after a comma has exactly three digits; 1.5 / 1．5.
 ARABIC = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:[.．]\d+)?"
 CN_NUMERAL = f"[{CN_DIGIT_CHARS}{SCALE_CHARS}{_VAGUE_DIGIT}]+"
+# A scale word after Arabic digits, unless it begins a unit: 5千米 / 25千克 / 50千瓦 are
+# kilometres, kilograms, kilowatts, and 0.8百分点 is percentage points.
+SCALE_AFTER_ARABIC = f"(?:[{SCALE_CHARS.replace('千', '').replace('百', '')}]|千(?![米克瓦])|百(?!分))"
 # Arabic with Chinese scales: 1.5万, 3千, 1万亿, 1万5千
-ARABIC_MIXED = f"{ARABIC}(?:[{SCALE_CHARS}]+(?:{ARABIC}[{SCALE_CHARS}]+)*)?"
+ARABIC_MIXED = f"{ARABIC}(?:{SCALE_AFTER_ARABIC}+(?:{ARABIC}{SCALE_AFTER_ARABIC}+)*)?"
 # 数百, 上千: only in front of a scale word (上一年 and 数据 are not numbers)
 VAGUE_PREFIXED = f"[{''.join(_VAGUE_PREFIXES)}](?=[{SCALE_CHARS}]){CN_NUMERAL}"
 NUMERAL = f"(?:{ARABIC_MIXED}|{VAGUE_PREFIXED}|{CN_NUMERAL})"
