@@ -563,6 +563,8 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
     while changed and phrase:
         changed = False
         phrase = phrase.lstrip(_QUOTES + " ")
+        if phrase in vocab.measures:
+            break  # a keyword as a whole stays whole: 完成投资, 全年 ... not cut to 投资
         for word in vocab.openers:
             if phrase.startswith(word) and len(phrase) > len(word):
                 phrase, changed = phrase[len(word) :], True
