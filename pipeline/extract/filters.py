@@ -28,14 +28,19 @@ _CLOSE_QUOTES = "”\"」』’》〉"
 CLAUSE_BREAKS = frozenset("，,。；;：:！!？?、\n")
 
 _TERMS = sorted(set(_WORDS["names"]) | set(_WORDS["idioms"]), key=len, reverse=True)
+_PHONE_LABELS = "电话|热线|手机|传真|联系方式|[Tt]el|TEL"
+# First characters of every masked pattern below: a leading lookahead on them lets the
+# regex engine skip everything else quickly.
+_MASK_START = "".join(sorted(set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._%+-电热手传联星礼")
+                             | {t[0] for t in _TERMS}))
 _MASK_RE = re.compile(
-    "|".join(
+    "(?=[" + re.escape(_MASK_START) + "])(?:" + "|".join(
         [
             r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%\-]+",  # URLs
             r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}",  # e-mail
             r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.(?:com|cn|net|org|gov|edu)(?:\.cn)?\b",  # bare domains
             r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)",  # landline 0373-1234567
-            r"(?:电话|热线|手机|传真|联系方式|[Tt]el|TEL)[:：]?\s*[\d\-\s]{5,}",  # numbers after a phone label
+            rf"(?:{_PHONE_LABELS})[:：]?\s*[\d\-\s]{{5,}}",  # numbers after a phone label
             r"(?<!\d)1[3-9]\d{9}(?!\d)",  # mobile
             r"(?<!\d)\d{5,6}(?=工程|计划|行动|项目编号)",  # programme code names (361015工程)
             r"[A-Z]{1,4}\s?\d{2,}-\d{2,}",  # serials: CN 41-0006, ISSN-like
@@ -43,7 +48,7 @@ _MASK_RE = re.compile(
             r"\d+(?:\+\d+)*\+[A-ZN\d]+",  # formula names 8+17+N, 3+N, 1+1
         ]
         + [re.escape(t) for t in _TERMS]
-    )
+    ) + ")"
 )
 
 

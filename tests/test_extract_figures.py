@@ -1,0 +1,104 @@
+"""find_figures (pipeline/extract/figures.py): exact values and offsets, plus properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.extract.figures import find_figures
+
+# text, [(surface, start, kind, value, value_max, unit, qualifier)]
+CASES: list[tuple[str, list[tuple[str, int, str, float, float | None, str, str]]]] = [
+    ("项目总投资5.5亿元,项目占地约122亩。", [
+        ("5.5亿元", 5, "money", 5.5e8, None, "CNY", "exact"),
+        ("约122亩", 15, "area", 122, None, "mu", "approx")]),
+    ("目前全市有近2.3万名网格员", [("近2.3万名", 5, "count", 23000, None, "count", "approx")]),
+    ("挽回经济损失1600余万元", [("1600余万元", 6, "money", 1.6e7, None, "CNY", "at_least")]),
+    ("今日天气 阴 33℃~20℃", [("33℃~20℃", 7, "temperature", 20, 33, "celsius", "range")]),
+    ("每个行政村5户到15户", [("5户到15户", 5, "count", 5, 15, "count", "range")]),
+    ("经过两三个小时的努力", [("两三个小时", 2, "duration", 2, 3, "hour", "range")]),
+    ("特别是近5年来人口增加了4万人", [
+        ("近5年来", 3, "duration", 5, None, "year", "approx"),
+        ("4万人", 12, "count", 40000, None, "count", "exact")]),
+    ("途经800米范围之内且停留10分钟以上", [
+        ("800米范围之内", 2, "length", 800, None, "m", "at_most"),
+        ("10分钟以上", 13, "duration", 10, None, "minute", "at_least")]),
+    ("强度预计达2.29%以上", [("2.29%以上", 5, "percent", 2.29, None, "percent", "at_least")]),
+    ("位居全省第三、行业第一", [
+        ("全省第三", 2, "rank", 3, None, "rank", "exact"),
+        ("行业第一", 7, "rank", 1, None, "rank", "exact")]),
+    ("数量分别突破800家和500家", [
+        ("突破800家", 4, "count", 800, None, "count", "at_least"),
+        ("500家", 11, "count", 500, None, "count", "at_least")]),
+    ("收入“翻番”", [("翻番", 3, "multiple", 2, None, "times", "exact")]),
+    ("增速为负3.9%,自然增长率-0.81‰", [
+        ("负3.9%", 3, "percent", -3.9, None, "percent", "exact"),
+        ("-0.81‰", 14, "percent", -0.81, None, "permille", "exact")]),
+    ("提高3.5个百分点", [("3.5个百分点", 2, "percent", 3.5, None, "pp", "exact")]),
+    ("百分之四十的村", [("百分之四十", 0, "percent", 40, None, "percent", "exact")]),
+    ("下降两成,七成以上", [
+        ("两成", 2, "percent", 20, None, "percent", "exact"),
+        ("七成以上", 5, "percent", 70, None, "percent", "at_least")]),
+    ("效率提高3-5倍", [("3-5倍", 4, "multiple", 3, 5, "times", "range")]),
+    ("粮食产量1350亿斤", [("1350亿斤", 4, "weight", 1.35e11, None, "jin", "exact")]),
+    ("上传信息六七条", [("六七条", 4, "count", 6, 7, "count", "range")]),
+    ("3个多小时的行驶", [("3个多小时", 0, "duration", 3, None, "hour", "at_least")]),
+    ("70多年后的今天", [("70多年", 0, "duration", 70, None, "year", "at_least")]),
+    ("新建农村公路120.5千米", [("120.5千米", 6, "length", 120.5, None, "km", "exact")]),
+    ("接待游客100万人次", [("100万人次", 4, "quantity", 1e6, None, "person_trips", "exact")]),
+    ("人均收入为32,189元", [("32,189元", 5, "money", 32189, None, "CNY", "exact")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:12] for c in CASES])
+def test_find_figures(text: str, expected: list) -> None:
+    got = [(f.surface, f.start, f.kind, f.value, f.value_max, f.unit, f.qualifier) for f in find_figures(text)]
+    want = [(s, st_, k, pytest.approx(v), None if vm is None else pytest.approx(vm), u, q)
+            for s, st_, k, v, vm, u, q in expected]
+    assert got == want
+
+
+NOTHING = [
+    "第9兵团20军58师172团3连", "“8+17+N”和“3+N”", "推进5G网络建设", "实施361015工程", "总第13324期 CN 41-0006",
+    "沿107国道行驶", "“十四五”规划和二十大精神", "第四届博览会", "详见第二版", "电话0373-2021234", "今日星期三",
+    "“十大行动”", "“十项重点工作”", "三零、双过半", "一站式服务,一体化建设", "一是加强领导,二是压实责任",
+    "一方面,一系列", "一家化工企业发生一次事故", "该企业于2022年停产", "2021-2025年规划", "把安全放在首位",
+    "争第一", "连队第6986名战士", "千家万户", "今年前4个月", "电动三轮车", "一对一帮扶", "比分3比2", "",
+    "www.xxrb.com.cn", "他读5年级", "建成5天然气站", "一元化管理",
+]
+
+
+@pytest.mark.parametrize("text", NOTHING)
+def test_not_a_figure(text: str) -> None:
+    assert find_figures(text) == []
+
+
+def test_base_values() -> None:
+    area, length, duration = find_figures("占地70亩,长5公里,用时30分钟")
+    assert (area.base_value, area.base_unit) == (pytest.approx(46666.6667), "m2")
+    assert (length.base_value, length.base_unit) == (5000, "m")
+    assert (duration.base_value, duration.base_unit) == (pytest.approx(0.5), "hour")
+
+
+def test_change_fields_left_to_link() -> None:
+    (fig,) = find_figures("营业收入同比增长55%")
+    assert (fig.surface, fig.measure, fig.subject, fig.change) == ("55%", None, None, False)
+
+
+# ---- properties -----------------------------------------------------------------------
+
+_ALPHABET = list("0123456789.,%‰~-至到第约近多余几数上百千万亿萬億零〇一二两三四五六七八九十个家名人亩米吨元年月日天小时分钟以上下内来成分之翻番倍全省首位“”,。、+NG的是")
+_TEXT = st.lists(st.sampled_from(_ALPHABET), max_size=40).map("".join) | st.text(max_size=40)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_TEXT)
+def test_never_raises_and_surfaces_are_exact(text: str) -> None:
+    figures = find_figures(text)
+    previous_end = 0
+    for fig in figures:
+        assert text[fig.start : fig.end] == fig.surface
+        assert fig.start >= previous_end  # in order, not overlapping
+        previous_end = fig.end
+        assert fig.kind != "date"
