@@ -385,5 +385,52 @@ def report(
     err.print(f"{data.totals['facts']} facts, {data.totals['documents']} documents → {escape(str(out_path))}")
 
 
+db_app = typer.Typer(help="The database schema: see its revision, upgrade it.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    db: DbOption = DEFAULT_DB,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Bring a database made by an older zhfacts to the current schema (data kept)."""
+    from pipeline.migrations import upgrade
+    from pipeline.store import make_engine
+
+    if "://" not in db and not Path(db).exists():
+        _fail(f"no database at {db}", 2)
+    engine = make_engine(db)
+    try:
+        before, after = upgrade(engine, revision)
+    except Exception as exc:  # a migration failed: it was rolled back, say why
+        _fail(f"upgrade failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}", 1)
+    finally:
+        engine.dispose()
+    if before == after:
+        out.print(f"{escape(db)}: already at {after}")
+    else:
+        out.print(f"{escape(db)}: {before or 'empty'} → {after}")
+
+
+@db_app.command("current")
+def db_current(db: DbOption = DEFAULT_DB) -> None:
+    """Print the database's schema revision and the one this zhfacts needs."""
+    from pipeline.migrations import HEAD, schema_revision
+    from pipeline.store import StoreError, make_engine
+
+    try:
+        engine = make_engine(db, readonly=True)
+    except StoreError as exc:
+        _fail(str(exc), 2)
+    try:
+        with engine.connect() as conn:
+            revision = schema_revision(conn)
+    finally:
+        engine.dispose()
+    note = "up to date" if revision == HEAD else "run `zhfacts db upgrade`"
+    out.print(f"{revision or 'empty'} (this zhfacts: {HEAD}; {note})")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -80,6 +80,7 @@ class DocumentRow(Base):
     n_chars: Mapped[int] = mapped_column(Integer)
     raw_text: Mapped[str] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    __table_args__ = (Index("ix_documents_published", "published"),)  # export --since/--until
 
 
 class ArticleRow(Base):
@@ -134,6 +135,7 @@ class FactRow(Base):
         UniqueConstraint("doc_id", "start", "end", "kind", name="uq_facts_span"),
         Index("ix_facts_kind", "kind"),
         Index("ix_facts_doc_sentence", "doc_id", "sentence_index"),
+        Index("ix_facts_run_id", "run_id"),  # provenance: a run's facts
     )
 
 
@@ -150,7 +152,9 @@ class ErrorRow(Base):
     message: Mapped[str] = mapped_column(Text)
 
 
-# One readable row per fact for `zhfacts query`, Datasette and any SQL client.
+# One readable row per fact for `zhfacts query`, Datasette and any SQL client. The view is
+# created by the migrations (pipeline/migrations/versions); this is its current definition,
+# and a test checks a new database's view equals it: change it only with a new migration.
 FACTS_VIEW_SQL = """
 CREATE VIEW IF NOT EXISTS facts_view AS
 SELECT f.id AS fact_id, f.doc_id, d.title, d.published, d.source,
@@ -228,9 +232,14 @@ class Store:
             self.create_schema()
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            conn.exec_driver_sql(_view_sql(self.engine.dialect.name))
+        """A new database gets the schema from the migrations; an older one must be upgraded.
+
+        See pipeline/migrations/__init__.py: `zhfacts db upgrade` is the only thing that
+        changes an existing database's schema.
+        """
+        from pipeline.migrations import ensure_schema
+
+        ensure_schema(self.engine)
 
     # runs ---------------------------------------------------------------------------
     def start_run(self, version: str, model: str, config: dict[str, Any]) -> int:
@@ -325,12 +334,6 @@ class Store:
     def record_error(self, run_id: int | None, error: DocumentError) -> None:
         with self.engine.begin() as conn:
             conn.execute(insert(ErrorRow).values(run_id=run_id, created=_now(), **error.model_dump()))
-
-
-def _view_sql(dialect: str) -> str:
-    if dialect == "postgresql":
-        return FACTS_VIEW_SQL.replace("CREATE VIEW IF NOT EXISTS", "CREATE OR REPLACE VIEW")
-    return FACTS_VIEW_SQL
 
 
 def _now() -> datetime:
