@@ -71,7 +71,9 @@ def run(
     published: Annotated[Optional[str], typer.Option(help="Publication date YYYY-MM-DD for documents that carry none.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-extract documents already stored, replacing their rows.")] = False,
     max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")] = 20_000_000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (the model is loaded once in each).")] = 1,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (the model is loaded once in each); with --engine ray, actors (default: the cluster's CPUs).")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="local (this machine) | ray (a Ray cluster; see docs/distributed.md).")] = "local",
+    address: Annotated[Optional[str], typer.Option("--address", help="Ray cluster address (with --engine ray); default: RAY_ADDRESS or a local Ray.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what each stage decides (e.g. model checks).")] = False,
@@ -84,10 +86,15 @@ def run(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}", 2)
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter(f"{engine!r} is not local or ray", param_hint="--engine")
+    if address and engine != "ray":
+        raise typer.BadParameter("--address needs --engine ray", param_hint="--address")
     progress = None if quiet else _progress_printer()
     try:
         summary = run_corpus([str(p) for p in paths], db, model=model, published=pub, force=force,
-                             max_bytes=max_bytes, workers=workers, progress=progress)
+                             max_bytes=max_bytes, workers=workers, engine=engine, address=address,  # type: ignore[arg-type]
+                             progress=progress)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     info = describe(summary)

@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pipeline import __version__
 from pipeline.ingest import iter_documents
 from pipeline.process import Pipeline
-from pipeline.store import Store
+from pipeline.store import Store, WriteOutcome
 from schemas.records import DocumentError, DocumentResult, RawDocument
 
 log = logging.getLogger("zhfacts.run")
@@ -46,6 +46,9 @@ class RunSummary:
 
 
 ProgressCallback = Callable[[RunSummary, str], None]
+EngineName = Literal["local", "ray"]
+# documents whose stored hashes are looked up in one query (skip-stored check)
+SKIP_LOOKUP_BATCH = 256
 
 
 def run_corpus(
@@ -56,23 +59,31 @@ def run_corpus(
     published: date | None = None,
     force: bool = False,
     max_bytes: int = 20_000_000,
-    workers: int = 1,
+    workers: int | None = None,
+    engine: EngineName = "local",
+    address: str | None = None,
     pipeline: Pipeline | None = None,
     progress: ProgressCallback | None = None,
 ) -> RunSummary:
-    """Run every stage over `paths` into `db`; `workers` > 1 processes documents in that
-    many processes (the model loaded once in each), while this process alone writes."""
+    """Run every stage over `paths` into `db`.
+
+    engine "local": `workers` > 1 processes documents in that many processes (the model
+    loaded once in each), while this process alone writes. engine "ray": the stages run
+    on a Ray cluster (`address`, or a local one), `workers` actors (default: the
+    cluster's CPUs); see pipeline/distributed.py.
+    """
     store = Store(db)
-    engine: DocumentEngine = PoolEngine(model, workers) if workers > 1 else LocalEngine(pipeline or Pipeline.load(model))
+    doc_engine = make_document_engine(engine, model, workers, pipeline=pipeline, address=address, store=store)
     config = {"paths": [str(p) for p in paths], "model": model, "published": published, "force": force,
-              "max_bytes": max_bytes, "workers": workers}
-    run_id = store.start_run(__version__, engine.model_name, config)
-    summary = RunSummary(run_id=run_id, model=engine.model_name)
+              "max_bytes": max_bytes, "workers": workers or 1, "engine": engine}
+    run_id = store.start_run(__version__, doc_engine.model_name, config)
+    summary = RunSummary(run_id=run_id, model=doc_engine.model_name)
+    target = RunTarget(db=db, run_id=run_id, force=force)
     started = time.perf_counter()
     status = "failed"
     try:
         items = iter_documents(paths, published=published, max_bytes=max_bytes)
-        for item, result in engine.map(_skip_stored(items, store, force, summary, run_id)):
+        for item, result in doc_engine.map(_skip_stored(items, store, force, summary, run_id), target):
             if isinstance(item, DocumentError):
                 _record(store, run_id, summary, item)
                 continue
@@ -80,13 +91,14 @@ def run_corpus(
                 _record(store, run_id, summary, result)
                 continue
             assert result is not None
-            outcome = store.write_document(result, run_id, force=force)
+            # engines whose workers write (Ray against PostgreSQL) hand back the outcome
+            outcome = result if isinstance(result, WriteOutcome) else store.write_document(result, run_id, force=force)
             if outcome.status in ("added", "replaced"):
                 summary.documents += 1
                 summary.sentences += outcome.sentences
                 summary.facts += outcome.facts
                 summary.chars += len(item.text)
-                summary.facts_by_kind.update(f.kind for f in result.facts)
+                summary.facts_by_kind.update(outcome.facts_by_kind)
             elif outcome.status == "skipped":
                 summary.skipped += 1
             if progress:
@@ -96,7 +108,7 @@ def run_corpus(
         status = "interrupted"
         raise
     finally:
-        engine.close()
+        doc_engine.close()
         summary.status = status
         summary.seconds = time.perf_counter() - started
         store.finish_run(run_id, status, summary.counts())
@@ -104,23 +116,48 @@ def run_corpus(
     return summary
 
 
+def make_document_engine(
+    engine: EngineName, model: str, workers: int | None, *, pipeline: Pipeline | None = None,
+    address: str | None = None, store: Store | None = None,
+) -> "DocumentEngine":
+    if engine == "ray":
+        from pipeline.distributed import RayEngine
+
+        # PostgreSQL takes many writers: Ray workers write their own documents; SQLite
+        # has one writer, so results come back to this process
+        workers_write = store is not None and store.engine.dialect.name != "sqlite"
+        return RayEngine(model, workers=workers, address=address, workers_write=workers_write)
+    if engine != "local":
+        raise ValueError(f"unknown engine {engine!r} (local | ray)")
+    if workers is not None and workers > 1:
+        return PoolEngine(model, workers)
+    return LocalEngine(pipeline or Pipeline.load(model))
+
+
 def _skip_stored(
     items: Iterable[RawDocument | DocumentError], store: Store, force: bool, summary: RunSummary, run_id: int
 ) -> Iterator[RawDocument | DocumentError]:
-    """Drop documents already stored unchanged before any work is spent on them."""
-    for item in items:
-        if isinstance(item, RawDocument) and not force:
-            stored = store.stored_hash(item.doc_id)
-            if stored == item.sha256:
-                summary.skipped += 1
-                continue
-            if stored is not None:
-                summary.changed += 1
-                _record(store, run_id, summary, DocumentError(
-                    source=item.source, doc_id=item.doc_id, stage="store", severity="warning",
-                    message="document changed since it was stored; left as stored (use --force to re-extract)"))
-                continue
-        yield item
+    """Drop documents already stored unchanged before any work is spent on them.
+
+    Stored hashes are looked up a batch at a time (one query per SKIP_LOOKUP_BATCH
+    documents, not one per document).
+    """
+    for batch in _batches(items, SKIP_LOOKUP_BATCH):
+        stored_hashes = {} if force else store.stored_hashes(
+            [i.doc_id for i in batch if isinstance(i, RawDocument)])
+        for item in batch:
+            if isinstance(item, RawDocument) and not force:
+                stored = stored_hashes.get(item.doc_id)
+                if stored == item.sha256:
+                    summary.skipped += 1
+                    continue
+                if stored is not None:
+                    summary.changed += 1
+                    _record(store, run_id, summary, DocumentError(
+                        source=item.source, doc_id=item.doc_id, stage="store", severity="warning",
+                        message="document changed since it was stored; left as stored (use --force to re-extract)"))
+                    continue
+            yield item
 
 
 def process_safely(pipe: Pipeline, doc: RawDocument) -> DocumentResult | DocumentError:
@@ -134,15 +171,26 @@ def process_safely(pipe: Pipeline, doc: RawDocument) -> DocumentResult | Documen
 
 
 Item = RawDocument | DocumentError
-Outcome = tuple[Item, DocumentResult | DocumentError | None]
+# per item: the result to write, an error, an outcome a worker already wrote, or None
+# (the item was itself an error)
+Outcome = tuple[Item, DocumentResult | DocumentError | WriteOutcome | None]
+
+
+@dataclass(frozen=True)
+class RunTarget:
+    """Where a run writes: what an engine whose workers write needs to know."""
+
+    db: str
+    run_id: int
+    force: bool
 
 
 class DocumentEngine:
-    """Where documents are processed. Results come back in input order."""
+    """Where documents are processed. Every item comes back once, paired with its result."""
 
     model_name: str
 
-    def map(self, items: Iterable[Item]) -> Iterator[Outcome]:
+    def map(self, items: Iterable[Item], target: RunTarget) -> Iterator[Outcome]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -154,7 +202,7 @@ class LocalEngine(DocumentEngine):
         self.pipeline = pipeline
         self.model_name = pipeline.model_name
 
-    def map(self, items: Iterable[Item]) -> Iterator[Outcome]:
+    def map(self, items: Iterable[Item], target: RunTarget) -> Iterator[Outcome]:
         for item in items:
             yield item, (process_safely(self.pipeline, item) if isinstance(item, RawDocument) else None)
 
@@ -188,7 +236,7 @@ class PoolEngine(DocumentEngine):
         self.batch = workers * batch_per_worker
         self.model_name = self.pool.apply(_worker_model_name, (None,))
 
-    def map(self, items: Iterable[Item]) -> Iterator[Outcome]:
+    def map(self, items: Iterable[Item], target: RunTarget) -> Iterator[Outcome]:
         # two batches at most in flight: workers process the next while the caller writes
         pending: tuple[list[Item], Any] | None = None
         for batch in _batches(items, self.batch):
@@ -210,8 +258,8 @@ def _record(store: Store, run_id: int, summary: RunSummary, error: DocumentError
     store.record_error(run_id, error)
 
 
-def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -216,6 +216,8 @@ class WriteOutcome:
     status: WriteStatus
     sentences: int = 0
     facts: int = 0
+    # facts written per kind: what a run reports, also when a remote worker did the writing
+    facts_by_kind: dict[str, int] = field(default_factory=dict)
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -284,6 +286,14 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(select(DocumentRow.sha256).where(DocumentRow.id == doc_id)).scalar_one_or_none()
 
+    def stored_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """sha256 of each of `doc_ids` already stored: one query for a whole batch."""
+        if not doc_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(DocumentRow.id, DocumentRow.sha256).where(DocumentRow.id.in_(list(doc_ids))))
+            return {doc_id: sha for doc_id, sha in rows}
+
     def write_document(self, result: DocumentResult, run_id: int | None, *, force: bool = False) -> WriteOutcome:
         """Write one document's rows in one transaction.
 
@@ -329,7 +339,10 @@ class Store:
                 conn.execute(insert(FactRow), [
                     {**f.model_dump(exclude={"id", "run_id"}), "run_id": run_id} for f in result.facts
                 ])
-        return WriteOutcome("replaced" if stored is not None else "added", len(result.sentences), len(result.facts))
+        kinds: dict[str, int] = {}
+        for f in result.facts:
+            kinds[f.kind] = kinds.get(f.kind, 0) + 1
+        return WriteOutcome("replaced" if stored is not None else "added", len(result.sentences), len(result.facts), kinds)
 
     def record_error(self, run_id: int | None, error: DocumentError) -> None:
         with self.engine.begin() as conn:
