@@ -7,6 +7,7 @@ text with no figure would be wasted work) -> link -> Facts with raw offsets.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,28 +44,45 @@ class Pipeline:
             yield self._process_one(doc)
 
     def _process_one(self, doc: RawDocument) -> DocumentResult:
+        # seconds per stage, summed over documents: cheap (a few clock reads per sentence
+        # with a figure) and what the benchmark reads to show the slowest stage
+        stats, clock = self.stats, time.perf_counter
+        t0 = clock()
         norm = normalise(doc.text)
+        t1 = clock()
         articles, sentences = segment(doc, norm)
+        t2 = clock()
         texts = [norm.text[s.norm_start : s.norm_end] for s in sentences]
         figures = [extract_figures(t, doc.published) for t in texts]
+        t3 = clock()
         wanted = [i for i, figs in enumerate(figures) if figs]
         spacy_docs: dict[int, Any] = {}
         if wanted:
             for i, sdoc in zip(wanted, self.nlp.pipe((texts[i] for i in wanted), batch_size=self.batch_size)):
                 spacy_docs[i] = sdoc
+        t4 = clock()
         facts: list[Fact] = []
         context = LinkContext()
         current_article = -1
+        link_seconds = 0.0
         for i, sent in enumerate(sentences):
             if sent.article != current_article:
                 context, current_article = LinkContext(), sent.article
+            started = clock()
             context.observe(texts[i])
             if not figures[i]:
+                link_seconds += clock() - started
                 continue
             linked = link_figures(texts[i], figures[i], spacy_docs.get(i), context)
+            link_seconds += clock() - started
             for fig in linked:
                 facts.append(figure_to_fact(doc, norm_offset=sent.norm_start, fig=fig, sentence_index=sent.index, to_raw=norm))
-        return DocumentResult(document=doc, articles=articles, sentences=sentences, facts=facts)
+        result = DocumentResult(document=doc, articles=articles, sentences=sentences, facts=facts)
+        t5 = clock()
+        for stage, seconds in (("normalise", t1 - t0), ("segment", t2 - t1), ("extract", t3 - t2), ("nlp", t4 - t3),
+                               ("link", link_seconds), ("facts", t5 - t4 - link_seconds)):
+            stats[stage] = stats.get(stage, 0.0) + seconds
+        return result
 
 
 def figure_to_fact(doc: RawDocument, norm_offset: int, fig: Figure, sentence_index: int, to_raw: Any) -> Fact:
