@@ -194,7 +194,7 @@ _PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{title}</title>
 <style>
-body{{margin:24px auto;max-width:820px;font:15px/1.6 -apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:#222}}
+body{{margin:24px auto;max-width:820px;font:15px/1.6 -apple-system,"Segoe UI","DejaVu Sans","PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#222}}
 h1{{font-size:22px;margin-bottom:4px}} h2{{font-size:17px;margin:28px 0 4px}}
 .sub,.note{{color:#777;font-size:13px;margin:0 0 8px}}
 .tiles{{display:flex;gap:12px;margin:14px 0}}

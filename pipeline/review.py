@@ -250,7 +250,7 @@ def write_review(db: str, out: str | Path, title: str | None = None) -> int:
 
 _CSS = """
 *{box-sizing:border-box}
-body{margin:0;font:15px/1.7 -apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:#222;background:#fafafa}
+body{margin:0;font:15px/1.7 -apple-system,"Segoe UI","DejaVu Sans","PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#222;background:#fafafa}
 header{position:sticky;top:0;z-index:2;background:#fff;border-bottom:1px solid #ddd;padding:10px 16px}
 header h1{font-size:18px;margin:0 12px 6px 0;display:inline-block}
 header .summary{color:#666}
