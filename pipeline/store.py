@@ -136,6 +136,8 @@ class FactRow(Base):
         Index("ix_facts_kind", "kind"),
         Index("ix_facts_doc_sentence", "doc_id", "sentence_index"),
         Index("ix_facts_run_id", "run_id"),  # provenance: a run's facts
+        # ids are never reused after --force deletes: an exported fact id keeps meaning one fact
+        {"sqlite_autoincrement": True},
     )
 
 

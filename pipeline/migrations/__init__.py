@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 
-HEAD = "0002"
+HEAD = "0003"
 FIRST = "0001"  # the schema Store.create_schema() made before migrations existed
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
