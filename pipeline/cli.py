@@ -90,13 +90,18 @@ def run(
         raise typer.BadParameter(f"{engine!r} is not local or ray", param_hint="--engine")
     if address and engine != "ray":
         raise typer.BadParameter("--address needs --engine ray", param_hint="--address")
-    progress = None if quiet else _progress_printer()
+    from pipeline.ingest import count_documents
+
+    progress = None if quiet else RunProgress(count_documents(paths))
     try:
         summary = run_corpus([str(p) for p in paths], db, model=model, published=pub, force=force,
                              max_bytes=max_bytes, workers=workers, engine=engine, address=address,  # type: ignore[arg-type]
                              progress=progress)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    finally:
+        if progress is not None:
+            progress.close()
     info = describe(summary)
     for e in summary.errors:
         where = e.source + (f":{e.line}" if e.line else "")
@@ -108,21 +113,40 @@ def run(
     raise typer.Exit(1 if info["errors"] else 0)
 
 
-def _progress_printer() -> Any:
-    """A live line on a terminal, plain log lines (every 50 documents) otherwise."""
-    started = time.perf_counter()
-    tty = err.is_terminal
+class RunProgress:
+    """A progress bar (documents, facts, rate, ETA) on a terminal; plain lines otherwise."""
 
-    def show(summary: Any, doc_id: str) -> None:
-        done = summary.documents + summary.skipped
-        rate = done / max(time.perf_counter() - started, 1e-9)
-        line = f"{done} documents, {summary.facts} facts, {rate:.1f} docs/s — {doc_id}"
-        if tty:
-            err.print(line, end="\r", overflow="ellipsis", no_wrap=True)
-        elif done % 50 == 0:
-            err.print(line)
+    PLAIN_EVERY_SECONDS = 5.0
 
-    return show
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.started = time.perf_counter()
+        self.last_line = self.started
+        self.bar: Any = None
+        if err.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("[bold]run"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[facts]} facts · {task.fields[rate]} docs/s"),
+                                TimeRemainingColumn(), console=err, transient=True)
+            self.task = self.bar.add_task("run", total=total or None, facts=0, rate="0.0")
+            self.bar.start()
+
+    def __call__(self, summary: Any, doc_id: str) -> None:
+        done = summary.documents + summary.skipped + summary.changed
+        now = time.perf_counter()
+        rate = done / max(now - self.started, 1e-9)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, facts=summary.facts, rate=f"{rate:.1f}")
+        elif now - self.last_line >= self.PLAIN_EVERY_SECONDS:
+            self.last_line = now
+            eta = f", ETA {(self.total - done) / rate:.0f}s" if self.total and rate else ""
+            err.print(f"zhfacts run: {done}/{self.total or '?'} documents, {summary.facts} facts, "
+                      f"{rate:.1f} docs/s{eta}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _print_summary(info: dict[str, Any], chars: int) -> None:
