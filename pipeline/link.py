@@ -19,7 +19,7 @@ and the figure grammar already works on characters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Literal
 
@@ -99,6 +99,17 @@ class _Vocab:
     verb_direction: dict[str, str]
     basis_re: re.Pattern[str]
     self_change: tuple[str, ...]
+    opener_res: tuple[re.Pattern[str], ...]
+    measure_verbs: tuple[str, ...]  # longest first
+    non_measures: frozenset[str]  # words that are never a measure by themselves
+    org_kinds: tuple[tuple[str, str], ...]  # (name ending, kind), longest ending first
+    org_suffixes: tuple[str, ...]
+    source_after_re: re.Pattern[str]
+    source_before: tuple[str, ...]
+    source_before_deny: tuple[str, ...]
+    venue_before: tuple[str, ...]
+    venue_after_re: re.Pattern[str]
+    scope_re: re.Pattern[str]
 
 
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -120,9 +131,7 @@ def _load_gazetteer(deny: frozenset[str]) -> dict[str, tuple[str, str]]:
         if not line or line.startswith("#"):
             continue
         _code, name, table_level = line.split("\t")
-        level = "province" if table_level == "province" else _level_of(name)
-        if table_level == "prefecture" and level not in ("city",):
-            level = "city"
+        level = _gazetteer_level(name, table_level)
         if name not in deny:
             gaz.setdefault(name, (name, level))
         stem = _short_form(name, table_level)
@@ -131,6 +140,22 @@ def _load_gazetteer(deny: frozenset[str]) -> dict[str, tuple[str, str]]:
     for stem, value in short.items():
         gaz.setdefault(stem, value)  # a full name always wins over someone's short form
     return gaz
+
+
+def _gazetteer_level(name: str, table_level: str) -> str:
+    """The anaphor level a listed division answers to, from the table's level column."""
+    if table_level == "province":
+        # municipalities are what 全市 / 该市 mean (北京市), never 全省
+        return "city" if name.endswith("市") else "province"
+    if table_level == "prefecture":
+        return "city"
+    # county level: a county-level city (辉县市) is both 该县 and 该市; 区 is a district
+    return "county_city" if name.endswith("市") else _level_of(name)
+
+
+def _fits(level: str | None, wanted: str) -> bool:
+    """True when a place of ``level`` can be what an anaphor of ``wanted`` level means."""
+    return level == wanted or (level == "county_city" and wanted in ("city", "county"))
 
 
 def _short_form(name: str, table_level: str) -> str | None:
@@ -189,6 +214,12 @@ def _vocab() -> _Vocab:
         rf"|(?:{basis})(?P<short>{_alternation(list(short_verbs))})了?)$"
     )
     anaphora = words["anaphora"]
+    measure_verbs = tuple(sorted(set(load_lines("measure_verbs.txt")), key=len, reverse=True))
+    all_org_suffixes = orgs.get("strong", []) + orgs.get("weak", []) + orgs.get("after_place", [])
+    org_kinds = sorted(((end, kind) for kind, ends in words["org_kinds"].items() for end in ends),
+                       key=lambda p: len(p[0]), reverse=True)
+    sources, venue = words["sources"], words["venue"]
+    change_words = [w for d in ("up", "down") for w in change["verbs"][d] + change["short_verbs"][d]]
     anaphor_re = re.compile(
         rf"(?:{_alternation(anaphora['prefixes'])})(?P<head>{_alternation(list(anaphora['levels']))})"
     )
@@ -211,6 +242,19 @@ def _vocab() -> _Vocab:
         verb_direction=verb_direction,
         basis_re=re.compile(basis),
         self_change=tuple(change["self_change"]["up"]),
+        opener_res=tuple(re.compile(p) for p in words["opener_patterns"]),
+        measure_verbs=measure_verbs,
+        non_measures=frozenset(words["non_measures"] + words["connectors"] + list(measure_verbs) + change_words),
+        org_kinds=tuple(org_kinds),
+        org_suffixes=tuple(sorted(set(all_org_suffixes), key=len, reverse=True)),
+        source_after_re=re.compile(
+            rf"[^，,；;：:。！？!?]{{0,{sources['max_gap']}}}?(?:{_alternation(sources['verbs_after'])})"
+            rf"(?![{''.join(sources['not_verb_when_followed_by'])}])"),
+        source_before=tuple(sources["words_before"]),
+        source_before_deny=tuple(sources["words_before_deny"]),
+        venue_before=tuple(venue["before"]),
+        venue_after_re=re.compile(rf"[\u4e00-\u9fff]{{0,{venue['max_gap']}}}?(?:{_alternation(venue['verbs_after'])})"),
+        scope_re=re.compile(_alternation(words["scope_words"])),
     )
 
 
@@ -222,8 +266,13 @@ class Entity:
     start: int
     end: int
     kind: EntityKind
-    level: str | None  # place level (province/city/county/district/town/village) or "org"
-    name: str  # as referred to: the surface, or for an anaphor the name it resolves to
+    level: str | None  # place level (province/city/county/county_city/district/town/village) or "org"
+    # as referred to: the surface, or for an anaphor the name it resolves to; None for an
+    # anaphor that resolves to nothing and for scope words (全国): they still stand
+    # between a figure and an earlier name, so the figure gets no subject
+    name: str | None
+    # owner | source (国家统计局…发布) | venue (在北京开幕) | scope (全国)
+    role: str = "owner"
 
     @property
     def length(self) -> int:
@@ -335,6 +384,11 @@ def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]
     return out
 
 
+def _place_level(name: str) -> str:
+    hit = _vocab().gazetteer.get(name)
+    return hit[1] if hit else _level_of(name)
+
+
 def _ner_entities(doc: Any | None) -> list[Entity]:
     if doc is None:
         return []
@@ -348,7 +402,7 @@ def _ner_entities(doc: Any | None) -> list[Entity]:
         elif label in _ORG_LABELS:
             out.append(Entity(ent.start_char, ent.end_char, "org", "org", ent.text))
         elif label in _PLACE_LABELS and not ent.text.startswith(_PLACE_DENY_PREFIXES):
-            out.append(Entity(ent.start_char, ent.end_char, "place", _level_of(ent.text), ent.text))
+            out.append(Entity(ent.start_char, ent.end_char, "place", _place_level(ent.text), ent.text))
     return out
 
 
@@ -413,19 +467,60 @@ def _scan(text: str, doc: Any | None, figures: list[Figure] | None) -> tuple[lis
     return [e for e in entities if not any(qs <= e.start and e.end <= qe for qs, qe in quoted)], places
 
 
+# --------------------------------------------------------------------------- roles
+
+
+def _with_roles(text: str, entities: list[Entity]) -> list[Entity]:
+    """Mark reporting sources and venues, and add the scope words (全国) as blockers.
+
+    A source (国家统计局15日发布数据显示, 记者从市住建局获悉, 据市统计局统计) reports a
+    statistic it does not own; a venue (在北京开幕) hosts an event. Neither owns the figures
+    after it, but both still stand between them and any earlier name.
+    """
+    vocab = _vocab()
+    out: list[Entity] = []
+    for ent in entities:
+        if ent.kind != "anaphor":
+            if vocab.source_after_re.match(text, ent.end) or (
+                text.endswith(vocab.source_before, 0, ent.start)
+                and not text.endswith(vocab.source_before_deny, 0, ent.start)
+            ):
+                ent = replace(ent, role="source")
+            elif (ent.kind == "place" and text.endswith(vocab.venue_before, 0, ent.start)
+                  and vocab.venue_after_re.match(text, ent.end)):
+                ent = replace(ent, role="venue")
+        out.append(ent)
+    for m in vocab.scope_re.finditer(text):
+        if not any(e.start < m.end() and m.start() < e.end for e in entities):
+            out.append(Entity(m.start(), m.end(), "anaphor", None, None, role="scope"))
+    return sorted(out, key=lambda e: e.start)
+
+
+def _org_kind(name: str) -> str | None:
+    """company / bank / bureau: which organisation anaphors (该公司, 该行, 该局) may mean it."""
+    vocab = _vocab()
+    name = re.sub(r"[（(][^）)]*[）)]$", "", name)  # 有限公司(分部)
+    for ending, kind in vocab.org_kinds:
+        if name.endswith(ending):
+            return kind
+    # a brand without any organisation suffix (华兰生物) is a company; 政府, 委员会 ... are not
+    return None if name.endswith(vocab.org_suffixes) else "company"
+
+
 # --------------------------------------------------------------------------- context
 
 
 @dataclass
 class LinkContext:
-    """Per-article memory: the last place of each level and the last organisation named.
+    """Per-article memory: the last place of each level and the last organisation of each
+    kind (company, bank, bureau) named.
 
     ``observe`` is called for every sentence in order, before ``link_figures`` sees the
     same sentence; anaphors resolve against the state *before* that sentence plus what
     the sentence itself names ahead of the anaphor.
     """
 
-    last: dict[str, str] = field(default_factory=dict)  # level -> name
+    last: dict[str, str] = field(default_factory=dict)  # level or org kind -> name
     # the owner named at the head of a sentence that the segmenter cut at ；or ：: the
     # sentences after it, up to the full stop, are still about it
     topic: str | None = None
@@ -439,10 +534,12 @@ class LinkContext:
         self._topic_before = self.topic if self._continues else None
         self._text = text
         entities, places = _scan(text, None, None)
+        entities = _with_roles(text, entities)
         if not self._continues:
             self.topic = _head_owner(text, entities + _anaphors(text, entities, self._before))
         # places inside org names count too (小店镇党委 names 小店镇); in text order
-        for ent in sorted(entities + [p for p in places if p not in entities], key=lambda e: (e.start, -e.length)):
+        named = [e for e in entities if e.kind != "anaphor"]
+        for ent in sorted(named + [p for p in places if p not in named], key=lambda e: (e.start, -e.length)):
             self._remember(ent, self.last)
         self._continues = text.rstrip().endswith(_CONTINUING_ENDS)
 
@@ -456,16 +553,32 @@ class LinkContext:
 
     @staticmethod
     def _remember(ent: Entity, memory: dict[str, str]) -> None:
+        if ent.name is None:
+            return
+        # a venue is a weak antecedent: it fills a level nobody else has named, no more
+        store = memory.setdefault if ent.role == "venue" else memory.__setitem__
         if ent.kind == "org":
-            memory["org"] = ent.name
+            name = ent.name
+            project = re.search(r"(?:项目|工程)$", name)
+            if project:  # ...有限公司新材料项目: the company inside is what 该公司 means
+                ends = [name.rfind(e) + len(e) for e, k in _vocab().org_kinds if k == "company" and e in name]
+                name = name[: max(ends)] if ends else ""
+            kind = _org_kind(name) if name else None
+            if kind:
+                store(kind, name)
         elif ent.kind == "place" and ent.level:
-            memory[ent.level] = _full_name(ent.name)
-            # a county-level city is also what 该市 means (辉县市); a chain names its
-            # county too (获嘉县位庄乡 -> 获嘉县)
+            full = _full_name(ent.name)
+            if ent.level == "county_city":
+                store("city", full)
+                store("county", full)
+            else:
+                store(ent.level, full)
+            # a chain names its county too (获嘉县位庄乡 -> 获嘉县)
             if ent.level == "town" or ent.level == "village":
                 head = _vocab().gazetteer.get(_leading_division(ent.name) or "")
                 if head:
-                    memory.setdefault(head[1], head[0])
+                    for level in ("city", "county") if head[1] == "county_city" else (head[1],):
+                        memory.setdefault(level, head[0])
 
 
 _CONTINUING_ENDS = ("；", ";", "：", ":")
@@ -477,8 +590,10 @@ def _head_owner(text: str, candidates: list[Entity]) -> str | None:
     for ent in sorted(candidates, key=lambda e: e.start):
         if ent.start > _HEAD_WINDOW:
             break
+        if ent.role != "owner" or ent.name is None:
+            continue  # 国家统计局发布: a source heads the sentence without owning it
         if ent.kind != "person" and not text.startswith(("的", "最", "第", "、", "等"), ent.end):
-            return ent.name if ent.kind != "place" else ent.name
+            return ent.name
     return None
 
 
@@ -496,23 +611,34 @@ def _leading_division(name: str) -> str | None:
     return None
 
 
+def _antecedent_fits(ent: Entity, level: str) -> bool:
+    if ent.name is None:
+        return False
+    if ent.kind == "org":
+        return _org_kind(ent.name) == level
+    return ent.kind == "place" and _fits(ent.level, level)
+
+
+def _resolved_name(ent: Entity) -> str | None:
+    return _full_name(ent.name) if ent.kind == "place" and ent.name else ent.name
+
+
 def _anaphors(text: str, entities: list[Entity], memory: dict[str, str]) -> list[Entity]:
-    """该乡 / 全市 / 我市 ... resolved to the last place (or org) of that level."""
+    """该乡 / 全市 / 我市 / 该公司 ... resolved to the last place of that level (or org of that
+    kind) named before it; one that resolves to nothing has no name and blocks."""
     vocab = _vocab()
     out: list[Entity] = []
     for m in vocab.anaphor_re.finditer(text):
         if any(e.start < m.end() and m.start() < e.end for e in entities):
             continue
         level = vocab.anaphor_levels[m.group("head")]
-        resolved = None
-        for ent in reversed([e for e in entities if e.end <= m.start()]):
-            if (level == "org" and ent.kind == "org") or (ent.kind == "place" and ent.level == level):
-                resolved = _full_name(ent.name) if ent.kind == "place" else ent.name
-                break
-        if resolved is None:
-            resolved = memory.get(level)
-        if resolved is not None:
-            out.append(Entity(m.start(), m.end(), "anaphor", level, resolved))
+        earlier = [e for e in reversed(entities) if e.end <= m.start() and _antecedent_fits(e, level)]
+        strong = [e for e in earlier if e.role != "venue"]
+        # this sentence's own names first, then the article's; a venue only as a last resort
+        resolved = _resolved_name(strong[0]) if strong else memory.get(level)
+        if resolved is None and earlier:
+            resolved = _resolved_name(earlier[0])
+        out.append(Entity(m.start(), m.end(), "anaphor", level, resolved))
     return out
 
 
@@ -534,8 +660,17 @@ def _is_modifier(ent: Entity, text: str, figure_starts: set[int]) -> bool:
 
 
 def _choose_subject(fig: Figure, candidates: list[Entity], text: str, figure_starts: set[int]) -> Entity | None:
-    before = [c for c in candidates if c.end <= fig.start and not _is_modifier(c, text, figure_starts)]
-    return before[-1] if before else None
+    """The nearest candidate before the figure. It may have no name (a source, a scope
+    word, an anaphor that resolves to nothing): then the figure has no subject."""
+    before = [
+        c for c in candidates
+        if c.end <= fig.start and c.role != "venue" and not (c.role == "scope" and fig.kind == "rank")
+        and not _is_modifier(c, text, figure_starts)
+    ]
+    if not before:
+        return None
+    chosen = before[-1]
+    return replace(chosen, name=None) if chosen.role == "source" else chosen
 
 
 def _strip_right(phrase: str, vocab: _Vocab) -> str:
@@ -564,12 +699,41 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
         changed = False
         phrase = phrase.lstrip(_QUOTES + " ")
         if phrase in vocab.measures:
-            break  # a keyword as a whole stays whole: 完成投资, 全年 ... not cut to 投资
+            break  # a keyword as a whole stays whole: 完成投资, 接待游客 ... not cut to 投资
         for word in vocab.openers:
             if phrase.startswith(word) and len(phrase) > len(word):
                 phrase, changed = phrase[len(word) :], True
                 break
+        else:
+            for pattern in vocab.opener_res:
+                m = pattern.match(phrase)
+                if m and m.end() < len(phrase):
+                    phrase, changed = phrase[m.end() :], True
+                    break
+            else:
+                # a leading verb (改造老旧小区 -> 老旧小区) when a noun of 2+ characters remains
+                for verb in vocab.measure_verbs:
+                    if phrase.startswith(verb) and len(phrase) - len(verb) >= 2:
+                        phrase, changed = phrase[len(verb) :], True
+                        break
     return phrase
+
+
+_NUMERAL_CHARS = frozenset("0123456789〇零一二两三四五六七八九十百千万亿点")
+
+
+def _valid_measure(phrase: str, vocab: _Vocab) -> bool:
+    """A measure is a noun phrase: never a function word, a bare verb / modal / adverb
+    (和, 增至, 力争, 前移) or a number fragment (点五, 千亿斤)."""
+    if not phrase:
+        return False
+    if phrase in vocab.measures:
+        return True
+    if phrase in vocab.non_measures or all(ch in _NAME_STOPS for ch in phrase):
+        return False
+    if phrase[0].isdigit():
+        return len(phrase) > 1 and phrase[1].isascii() and phrase[1].isalpha()  # 5G基站
+    return not (len(phrase) >= 2 and phrase[0] in _NUMERAL_CHARS and phrase[1] in _NUMERAL_CHARS)
 
 
 def _rightmost_keyword(phrase: str, vocab: _Vocab) -> tuple[int, int] | None:
@@ -633,20 +797,30 @@ def _find_measure(
     previous: _Measure | None,
     group: list[str],
     dates: list[tuple[int, int]],
+    prior: list[_Measure],
+    coordinated: int,
 ) -> _Measure:
+    """``previous``: the measure of the figure right before (None when it had none);
+    ``prior``: the measures of the sentence's figures so far; ``coordinated``: how many
+    figures, this one first, are joined by 和 / 、 (35%和42%)."""
     vocab = _vocab()
     raw_before = text[window_start : fig.start]
     before = _strip_right(raw_before, vocab)
     # what is left of the window after the basis went: cut after any date still inside it
     cut = max((de - window_start for ds, de in dates if window_start <= ds and de <= window_start + len(before)), default=0)
     before = before[cut:]
-    # 科技型中小企业、高新技术企业数量分别突破800家和500家: items in order
-    if raw_before.rstrip().endswith(("分别", "分别为", "分别达", "分别达到")):
+    # 分别 distributes coordinated figures over coordinated measures, in order: those named
+    # in the clause (科技型中小企业、高新技术企业数量分别突破800家和500家), else the measures
+    # of the figures before (接待游客120.5万人次,实现旅游收入9.6亿元,分别增长35%和42%)
+    respectively = raw_before.rfind("分别")
+    if respectively >= 0 and not _strip_right(raw_before[respectively + 2 :], vocab):
         items = [it for it in re.split(r"[、和及与]", _strip_left(before.removesuffix("分别"), vocab)) if it]
+        items = [re.sub(r"(?:数量|数|总数|规模)$", "", it) or it for it in items]
+        if len(items) < 2 and coordinated >= 2 and len(prior) >= coordinated:
+            items = [m.text for m in prior[-coordinated:] if m.text]
         if len(items) >= 2:
-            items = [re.sub(r"(?:数量|数|总数|规模)$", "", it) or it for it in items]
             group[:] = items[1:]
-            return _Measure(items[0], _locate(text, items[0], window_start, fig.start))
+            return _Measure(items[0], _locate(text, items[0], 0, fig.start))
     elif group and raw_before.strip() in ("和", "及", "、", "与", ",", "，"):
         item = group.pop(0)
         return _Measure(item, _locate(text, item, 0, fig.start))
@@ -655,11 +829,14 @@ def _find_measure(
     before = _strip_left(_strip_right(before, vocab), vocab)
     if len(before) > _MAX_MEASURE:
         kw = _rightmost_keyword(before, vocab)
-        before = before[kw[0] : kw[1]] if kw else before[-_MAX_MEASURE // 2 :]
-    if before and len(before) == 1 and not _is_cjk(before):
+        # no keyword: the last few characters, not starting mid-number (0006 今日天气)
+        before = before[kw[0] : kw[1]] if kw else re.sub(r"^[^\u4e00-\u9fffA-Za-z]+", "", before[-_MAX_MEASURE // 2 :])
+    if not _valid_measure(before, vocab):
         before = ""
 
     after, after_pos = _after_phrase(text, fig.end, next_start)
+    if not _valid_measure(after, vocab):
+        after = ""
     noun_follows = fig.kind in ("count", "duration", "length") or fig.surface[-1:] in _CLASSIFIER_END
     keyword_after = bool(after) and any(after.startswith(k) for k in vocab.measures if len(k) >= 2)
 
@@ -668,8 +845,12 @@ def _find_measure(
     if keyword_after and fig.kind not in ("count",):
         kw = max((k for k in vocab.measures if after.startswith(k)), key=len)
         return _Measure(kw, after_pos)
-    if not before and not after and previous is not None and raw_before.strip() in ("、", "和", "及", "与"):
-        return previous  # 全省第三、行业第一: the enumeration shares its measure
+    if not before and not after and previous is not None and (
+        raw_before.strip() in ("、", "和", "及", "与") or raw_before.strip(_QUOTES + " ，,")
+    ):
+        # 全省第三、行业第一: an enumeration shares its measure; so does a figure with only
+        # change words before it (员工人数从500人增至800人; 投资4.2万亿元,同比增长3.4%)
+        return previous
     choice: str | None
     if noun_follows:
         choice = after or before
@@ -678,8 +859,8 @@ def _find_measure(
     if not choice:
         # nothing but a verb phrase around the figure (5件正在调解处理中): take it as is
         tail = re.split(r"[，,；;：:。！？!?、]", text[fig.end : next_start], maxsplit=1)[0].strip(_QUOTES)
-        choice = tail[:_MAX_MEASURE] or None
-        if choice:
+        choice = tail[:_MAX_MEASURE]
+        if _valid_measure(choice, vocab) and not choice.startswith(vocab.connectors):
             return _Measure(choice, text.find(choice, fig.end))
         return _Measure(None, None)
     if choice == after:
@@ -724,12 +905,36 @@ def _find_change(text: str, fig: Figure, clause_start: int) -> dict[str, Any]:
     return {"change": True, "direction": direction, "basis": basis}
 
 
+def _coordination_lengths(text: str, ordered: list[Figure]) -> list[int]:
+    """For each figure, how many figures from it on are joined by 和 / 及 / 、 (35%和42% -> 2, 1)."""
+    lengths = [1] * len(ordered)
+    for k in range(len(ordered) - 2, -1, -1):
+        gap = text[ordered[k].end : ordered[k + 1].start].strip()
+        if gap in _COORDINATORS and ordered[k].kind == ordered[k + 1].kind:
+            lengths[k] = lengths[k + 1] + 1
+    return lengths
+
+
+_COORDINATORS = frozenset(["和", "及", "与", "、", "以及"])
+
+
+def _whole_keyword(text: str, measure: _Measure, window_start: int, cut: int, vocab: _Vocab) -> _Measure:
+    """A tagger's verb cut must not split a keyword listed whole: 完成|投资 -> 完成投资."""
+    if measure.start is None or measure.start < cut:
+        return measure
+    end = measure.start + len(measure.text or "")
+    kw = _rightmost_keyword(text[window_start:end], vocab)
+    if kw and window_start + kw[1] == end and window_start + kw[0] < cut:
+        return _Measure(text[window_start + kw[0] : end], window_start + kw[0])
+    return measure
+
+
 def link_figures(text: str, figures: list[Figure], doc: Any | None, context: LinkContext) -> list[Figure]:
     """Fill measure, subject and change on the figures of one sentence; returns new Figures."""
     if not figures:
         return []
     ordered = sorted(figures, key=lambda f: f.start)
-    entities = find_entities(text, doc, ordered)
+    entities = _with_roles(text, find_entities(text, doc, ordered))
     memory = context.state_before(text)
     topic = context.topic_before(text)
     candidates = sorted(entities + _anaphors(text, entities, memory), key=lambda e: e.start)
@@ -738,9 +943,12 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     figure_starts = {f.start for f in ordered if f.kind != "date"}
     out: list[Figure] = []
     previous: _Measure | None = None
+    prior: list[_Measure] = []
     group: list[str] = []
     prev_end = prev_nondate_end = 0
     dates = [(f.start, f.end) for f in ordered if f.kind == "date"]
+    coordinated = _coordination_lengths(text, ordered)
+    vocab = _vocab()
     for k, fig in enumerate(ordered):
         next_start = ordered[k + 1].start if k + 1 < len(ordered) else len(text)
         clause_start = _clause_start(text, fig.start)
@@ -748,8 +956,9 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
         if fig.kind != "date":
             subject = _choose_subject(fig, candidates, text, figure_starts)
             if subject is not None:
-                update["subject"] = subject.name
-                update["subject_start"] = subject.start if subject.kind != "anaphor" else None
+                if subject.name is not None:
+                    update["subject"] = subject.name
+                    update["subject_start"] = subject.start if subject.kind != "anaphor" else None
             elif topic is not None:
                 update["subject"] = topic
             window_start = max(clause_start, prev_end)
@@ -763,16 +972,24 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
             measure = _Measure(None, None)
             if after_verb > window_start:
                 trial_group = list(group)
-                measure = _find_measure(text, fig, after_verb, next_start, previous, trial_group, dates)
+                measure = _find_measure(text, fig, after_verb, next_start, previous, trial_group, dates,
+                                        prior, coordinated[k])
                 if measure.text:
                     group[:] = trial_group
+                    measure = _whole_keyword(text, measure, window_start, after_verb, vocab)
             if not measure.text:  # the verb was the change verb itself (下降了20%), or no tags
-                measure = _find_measure(text, fig, window_start, next_start, previous, group, dates)
+                measure = _find_measure(text, fig, window_start, next_start, previous, group, dates,
+                                        prior, coordinated[k])
             if measure.text:
                 update["measure"] = measure.text
                 update["measure_start"] = measure.start
-                previous = measure
-            update.update(_find_change(text, fig, clause_start))
+                prior.append(measure)
+            previous = measure if measure.text else None
+            change = _find_change(text, fig, clause_start)
+            if not change and out and k > 0 and coordinated[k - 1] > 1 and out[-1].change:
+                # 分别增长35%和42%: the second figure of a coordination shares the change
+                change = {"change": True, "direction": out[-1].direction, "basis": out[-1].basis}
+            update.update(change)
         prev_end = fig.end
         if fig.kind != "date":
             prev_nondate_end = fig.end
