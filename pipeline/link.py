@@ -101,6 +101,8 @@ class _Vocab:
     self_change: tuple[str, ...]
     opener_res: tuple[re.Pattern[str], ...]
     measure_verbs: tuple[str, ...]  # longest first
+    measure_verb_blockers: frozenset[str]
+    phrase_verbs: tuple[str, ...]  # connectors and change verbs of two or more characters
     non_measures: frozenset[str]  # words that are never a measure by themselves
     org_kinds: tuple[tuple[str, str], ...]  # (name ending, kind), longest ending first
     org_suffixes: tuple[str, ...]
@@ -244,6 +246,8 @@ def _vocab() -> _Vocab:
         self_change=tuple(change["self_change"]["up"]),
         opener_res=tuple(re.compile(p) for p in words["opener_patterns"]),
         measure_verbs=measure_verbs,
+        measure_verb_blockers=frozenset(words["measure_verb_blockers"]),
+        phrase_verbs=tuple(w for w in words["connectors"] + change_words if len(w) >= 2),
         non_measures=frozenset(words["non_measures"] + words["connectors"] + list(measure_verbs) + change_words),
         org_kinds=tuple(org_kinds),
         org_suffixes=tuple(sorted(set(all_org_suffixes), key=len, reverse=True)),
@@ -290,8 +294,8 @@ def _name_start(text: str, end: int, limit: int, floor: int = 0) -> int:
         ch = text[i - 1]
         if not _is_cjk(ch) or ch in _NAME_STOPS:
             break
-        if any(text.endswith(w, floor, i) for w in _NAME_STOP_WORDS):
-            break
+        if any(text.endswith(w, floor, i) for w in _NAME_STOP_WORDS) and not _vocab().org_suffix_re.match(text, i):
+            break  # 中国建设银行: a stop word right before the suffix is part of the name
         i -= 1
     return i
 
@@ -372,6 +376,9 @@ def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]
             if suffix in vocab.org_weak:
                 if not _bounded(text, start, floor) or text.startswith(_WEAK_SUFFIX_BLOCKERS, e):
                     continue
+        # 集团 + 股份有限公司: one name
+        while (more := vocab.org_suffix_re.match(text, e)) and more.group() in vocab.org_strong:
+            e = more.end()
         name = text[start:e]
         if name.endswith(_ORG_DENY_ENDINGS):
             continue
@@ -659,13 +666,20 @@ def _is_modifier(ent: Entity, text: str, figure_starts: set[int]) -> bool:
     return ent.end in figure_starts or rest.startswith(("的", "最", "第", "、", "等"))
 
 
+def _bracketed(ent: Entity, text: str) -> bool:
+    """中国(郑州)产业转移对接活动: a place in brackets, or right before them, is part of a
+    name (an event's), it owns nothing."""
+    inside = 0 < ent.start and ent.end < len(text) and text[ent.start - 1] in "（(" and text[ent.end] in "）)"
+    return inside or (ent.kind == "place" and text.startswith(("（", "("), ent.end))
+
+
 def _choose_subject(fig: Figure, candidates: list[Entity], text: str, figure_starts: set[int]) -> Entity | None:
     """The nearest candidate before the figure. It may have no name (a source, a scope
     word, an anaphor that resolves to nothing): then the figure has no subject."""
     before = [
         c for c in candidates
         if c.end <= fig.start and c.role != "venue" and not (c.role == "scope" and fig.kind == "rank")
-        and not _is_modifier(c, text, figure_starts)
+        and not _is_modifier(c, text, figure_starts) and not _bracketed(c, text)
     ]
     if not before:
         return None
@@ -678,6 +692,8 @@ def _strip_right(phrase: str, vocab: _Vocab) -> str:
     while changed and phrase:
         changed = False
         phrase = phrase.rstrip(_QUOTES + " ")
+        if phrase in vocab.measures:
+            break  # 人均 is not 人 + 均
         m = vocab.verb_re.search(phrase)
         if m and m.start() < len(phrase):
             phrase, changed = phrase[: m.start()], True
@@ -713,7 +729,8 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
             else:
                 # a leading verb (改造老旧小区 -> 老旧小区) when a noun of 2+ characters remains
                 for verb in vocab.measure_verbs:
-                    if phrase.startswith(verb) and len(phrase) - len(verb) >= 2:
+                    if (phrase.startswith(verb) and len(phrase) - len(verb) >= 2
+                            and phrase[len(verb)] not in vocab.measure_verb_blockers):
                         phrase, changed = phrase[len(verb) :], True
                         break
     return phrase
@@ -807,8 +824,12 @@ def _find_measure(
     raw_before = text[window_start : fig.start]
     before = _strip_right(raw_before, vocab)
     # what is left of the window after the basis went: cut after any date still inside it
-    cut = max((de - window_start for ds, de in dates if window_start <= ds and de <= window_start + len(before)), default=0)
-    before = before[cut:]
+    inside = [(ds - window_start, de - window_start) for ds, de in dates
+              if window_start <= ds and de <= window_start + len(before)]
+    if inside:
+        ds, de = max(inside)
+        # 员工人数从2019年的800人: a date that modifies the figure leaves the measure before it
+        before = _strip_right(before[:ds], vocab) if not before[de:].strip("的 ") else before[de:]
     # 分别 distributes coordinated figures over coordinated measures, in order: those named
     # in the clause (科技型中小企业、高新技术企业数量分别突破800家和500家), else the measures
     # of the figures before (接待游客120.5万人次,实现旅游收入9.6亿元,分别增长35%和42%)
@@ -835,8 +856,8 @@ def _find_measure(
         before = ""
 
     after, after_pos = _after_phrase(text, fig.end, next_start)
-    if not _valid_measure(after, vocab):
-        after = ""
+    if not _valid_measure(after, vocab) or after.startswith(vocab.phrase_verbs):
+        after = ""  # 800人增至目前: a verb after the figure starts the next span, not a noun
     noun_follows = fig.kind in ("count", "duration", "length") or fig.surface[-1:] in _CLASSIFIER_END
     keyword_after = bool(after) and any(after.startswith(k) for k in vocab.measures if len(k) >= 2)
 
@@ -974,7 +995,9 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
                 trial_group = list(group)
                 measure = _find_measure(text, fig, after_verb, next_start, previous, trial_group, dates,
                                         prior, coordinated[k])
-                if measure.text:
+                if measure is previous:
+                    measure = _Measure(None, None)  # only change words after the verb: decide on the whole window
+                elif measure.text:
                     group[:] = trial_group
                     measure = _whole_keyword(text, measure, window_start, after_verb, vocab)
             if not measure.text:  # the verb was the change verb itself (下降了20%), or no tags
