@@ -22,6 +22,8 @@ CHINESE = [
     ("一亿零一", 100000001), ("十亿零一千", 1000001000), ("二〇二四", 2024), ("一九九八", 1998),
     ("兩萬", 20000), ("參", 3), ("壹佰", 100), ("贰拾", 20), ("1.5万", 15000), ("3千", 3000),
     ("5.5亿", 550000000), ("1万亿", 10**12), ("1万5千", 15000), ("1,111", 1111), ("3．5", 3.5),
+    # Chinese decimals: digits after 点 are positional, big scales may follow
+    ("十二点五", 12.5), ("零点八", 0.8), ("零点零八", 0.08), ("三点五亿", 350000000), ("一千二百三十四点五六万", 12345600),
 ]
 
 
@@ -68,7 +70,7 @@ def test_reading_flags(text: str, year_like: bool, bare: bool, one: bool) -> Non
     assert (reading.is_year_like, reading.bare_scale, reading.is_one) == (year_like, bare, one)
 
 
-@pytest.mark.parametrize("text", ["一三", "十百", "统一", "几", "几几", "", "数"])
+@pytest.mark.parametrize("text", ["一三", "十百", "统一", "几", "几几", "", "数", "三点两", "点五"])
 def test_not_a_numeral(text: str) -> None:
     with pytest.raises(NumeralError):
         parse_numeral(text)

@@ -324,8 +324,9 @@ def _vocab() -> _Vocab:
         rf"(?P<m_fen>份)?(?:(?P<d>{day_any})(?:(?:{conn})(?P<d2>{day_any}))?[日号號])?(?P<m_part>{month_parts})?",
         # 本月, 上月, 上个月底
         rf"(?P<mw>{month_word_pat})(?P<mw_part>{month_parts})?",
-        # 一季度, 第一季度, 第1季度; 前三季度; 一至三季度
-        rf"(?<![每逐各个0-9{_CN_NUMERAL_CHARS}])(?:第)?(?P<q>{quarter_num})季度",
+        # 一季度, 第一季度, 第1季度; 前三季度; 一至三季度; 第三季 (Taiwan / Hong Kong usage:
+        # 度 may be dropped only after 第, since a bare 三季 is 三季稻 / 四季)
+        rf"(?<![每逐各个0-9{_CN_NUMERAL_CHARS}])(?P<q_di>第)?(?P<q>{quarter_num})季(?(q_di)度?|度)",
         rf"(?<![每逐各0-9{_CN_NUMERAL_CHARS}])(?P<qr1>{quarter_num})(?:{conn})(?P<qr2>{quarter_num})季度",
         rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fq>[一二两三]|[1-3])[个個]?季度",
         # 上半年, 下半年 (not 以上半年: 以上 + 半年)

@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline.extract import filters
 from pipeline.extract.numbers import (
+    ARABIC,
     NUMERAL,
     NUMERAL_START_CHARS,
     SCALE_AFTER_ARABIC,
@@ -26,6 +27,7 @@ from pipeline.extract.numbers import (
     NumeralError,
     parse_cheng,
     parse_fraction,
+    parse_arabic,
     parse_numeral,
     scale_value,
     trailing_scale,
@@ -43,6 +45,9 @@ class Unit:
     base: str
     factor: float  # value in this unit x factor = value in `base`
     signed: bool  # may the value be negative
+    # 沪指3267.19点 but not 下午3点: the number must be Arabic, and a whole one at least this
+    arabic_only: bool = False
+    integer_min: float | None = None
 
 
 _COUNT = Unit(code="count", kind="count", base="count", factor=1.0, signed=False)
@@ -51,17 +56,24 @@ _TIMES = Unit(code="times", kind="multiple", base="times", factor=1.0, signed=Fa
 _NON_NEGATIVE_KINDS = frozenset({"area", "length", "weight", "duration", "count"})
 
 
+_UNITS_TOML = load_toml("units.toml")
+_RATES = _UNITS_TOML["rates"]  # per-unit rate vocabulary, not a unit
+
+
 def _load_units() -> tuple[dict[str, Unit], dict[str, Unit], dict[str, tuple[str, ...]]]:
     suffixes: dict[str, Unit] = {}
     prefixes: dict[str, Unit] = {}
     not_before: dict[str, tuple[str, ...]] = {}
-    for code, spec in load_toml("units.toml").items():
+    for code, spec in _UNITS_TOML.items():
+        if code == "rates":
+            continue
         unit = Unit(code=code, kind=spec["kind"], base=spec["base"], factor=float(spec["factor"]),
-                    signed=bool(spec.get("signed", False)))
+                    signed=bool(spec.get("signed", False)), arabic_only=bool(spec.get("arabic_only", False)),
+                    integer_min=spec.get("integer_min"))
         for surface in spec.get("suffixes", []):
             suffixes[surface] = unit
             not_before[surface] = tuple(spec.get("not_before", []))
-        for surface in spec.get("prefixes", []):
+        for surface in spec.get("prefixes", []) + spec.get("name_prefixes", []):
             prefixes[surface] = unit
     for classifier in load_lines("classifiers.txt"):
         suffixes.setdefault(classifier, _COUNT)  # a unit of measure wins over a classifier
@@ -69,6 +81,36 @@ def _load_units() -> tuple[dict[str, Unit], dict[str, Unit], dict[str, tuple[str
 
 
 SUFFIX_UNITS, PREFIX_UNITS, _UNIT_NOT_BEFORE = _load_units()
+_RATIO = Unit(code="ratio", kind=_UNITS_TOML["ratio"]["kind"], base="ratio", factor=1.0, signed=False)
+_RATIO_CUES = tuple(_UNITS_TOML["ratio"]["cues"])
+
+
+def _load_denominators() -> dict[str, Unit]:
+    """Surfaces that may follow the slash of a rate (元/亩, 公里/小时, 元/人) -> their unit."""
+    kinds = frozenset(_RATES["denominator_kinds"])
+    by_code = {u.code: u for u in SUFFIX_UNITS.values()}
+    out = {surface: unit for surface, unit in SUFFIX_UNITS.items() if unit.kind in kinds}
+    for surface, code in _RATES["denominators"].items():
+        out[surface] = by_code.get(code) or Unit(code=code, kind="quantity", base=code, factor=1.0, signed=False)
+    return out
+
+
+DENOMINATORS = _load_denominators()
+RATE_NUMERATOR_KINDS = frozenset(_RATES["numerator_kinds"])
+_RATE_UNITS: dict[tuple[str, str], Unit] = {}
+
+
+def rate_unit(numerator: Unit, denominator: Unit) -> Unit:
+    """300万元/亩 -> CNY/mu (money); 500公斤/亩 -> kg/mu (quantity). See units.toml [rates]."""
+    key = (numerator.code, denominator.code)
+    unit = _RATE_UNITS.get(key)
+    if unit is None:
+        unit = Unit(code=f"{numerator.code}/{denominator.code}",
+                    kind="money" if numerator.kind == "money" else "quantity",
+                    base=f"{numerator.base}/{denominator.base}",
+                    factor=numerator.factor / denominator.factor, signed=numerator.signed)
+        _RATE_UNITS[key] = unit
+    return unit
 _QUALIFIERS = load_toml("qualifiers.toml")
 PREFIX_QUALIFIERS: dict[str, str] = dict(_QUALIFIERS["prefix"])
 SUFFIX_QUALIFIERS: dict[str, str] = dict(_QUALIFIERS["suffix"])
@@ -116,7 +158,11 @@ _NOT_BEFORE_Q: dict[str, str] = {k: tuple(v) for k, v in _QUALIFIERS["not_before
 PREFIX_RE = _guarded_alternation(list(PREFIX_QUALIFIERS), _NOT_AFTER, _NOT_BEFORE_Q)
 POST_RE = _guarded_alternation(list(SUFFIX_QUALIFIERS) + list(DURATION_SUFFIXES) + list(AFTER_UNIT_MORE), {}, _NOT_BEFORE_Q)
 UNIT_RE = _guarded_alternation(list(SUFFIX_UNITS), {}, _UNIT_NOT_BEFORE)
-CURRENCY_PREFIX_RE = _alternation([p for p in PREFIX_UNITS if not p.isalpha() or p.isascii()])
+DENOMINATOR_RE = _guarded_alternation(list(DENOMINATORS), {}, _UNIT_NOT_BEFORE)
+RATE_SEP_RE = f"(?:{_alternation(_RATES['separators'])})"
+# symbols (￥, US$) and the names of foreign currencies (新台币25亿元); 人民币 before a number
+# adds nothing to its 元, so it stays out of the surface
+CURRENCY_PREFIX_RE = _alternation([p for p in PREFIX_UNITS if not p.isalpha() or p.isascii() or PREFIX_UNITS[p].code != "CNY"])
 SIGN_RE = r"(?:(?<![0-9A-Za-z.])[-−]|负|零下)"
 RANGE_SEP_RE = r"(?:至|到|~|～|〜|-|－|—{1,2}|–)"
 SCOPE_RE = _alternation(RANK_SCOPES)
@@ -145,18 +191,21 @@ _FIGURE_RE = re.compile(
     rf"|前(?P<top>{NUMERAL})(?P<tunit>位|名|强)?))"
     # 翻番, 翻一番, 翻了两番
     r"|(?P<fan>翻了?(?P<fann>[一两二三四])?番)"
+    # ratios: 1:7.2 (not 10:30:15, not 1:3.5.2)
+    rf"|(?<![0-9.:：])(?P<ra>{ARABIC})[:：](?P<rb>{ARABIC})(?![0-9.:：])"
     rf"|(?P<pre>{PREFIX_RE})?(?:"
     # fractions: 三分之一, 百分之四十
     rf"(?P<fden>{NUMERAL})分之(?P<fnum>{NUMERAL})(?P<fpost>{POST_RE})?"
     # shares: 两成, 七成以上
     rf"|(?<![0-9{NUMERAL_START_CHARS}])(?P<cnum>[一二两三四五六七八九]|[1-9])成(?![{_CHENG_BLOCK}])(?P<cpost>{POST_RE})?"
-    # number [unit] [range-sep number unit] [半] [qualifier]
-    rf"|(?P<cur>{CURRENCY_PREFIX_RE})?{_number(1)}(?P<u1>{UNIT_RE})?"
-    rf"(?:(?P<sep>{RANGE_SEP_RE}){_number(2)}(?P<u2>{UNIT_RE})?)?"
+    # number [unit [/ denominator]] [range-sep number unit [/ denominator]] [半] [qualifier]
+    rf"|(?P<cur>{CURRENCY_PREFIX_RE})?{_number(1)}(?:(?P<u1>{UNIT_RE})(?:{RATE_SEP_RE}(?P<d1>{DENOMINATOR_RE}))?)?"
+    rf"(?:(?P<sep>{RANGE_SEP_RE}){_number(2)}(?:(?P<u2>{UNIT_RE})(?:{RATE_SEP_RE}(?P<d2>{DENOMINATOR_RE}))?)?)?"
     rf"(?P<half>半)?(?P<post>{POST_RE})?"
     "))"
 )
 _PRECHECK_RE = re.compile(f"[0-9{NUMERAL_START_CHARS}首番成]")
+_ARABIC_ONLY_RE = re.compile(r"[0-9.,．]+")
 _GE_INLINE_RE = re.compile(f"^([{_GE}])([{_GE_INLINE}])")
 
 # --------------------------------------------------------------------------- reading a match
@@ -235,6 +284,15 @@ def _hedged(text: str, start: int) -> bool:
     return any(h in clause for h in HEDGES)
 
 
+def _suffix_unit(surface: str, cur: str | None) -> Unit:
+    """The unit written after the number; a currency named before it wins over a bare 元
+    (新台币25亿元 is TWD: its 元 is only the word for a dollar)."""
+    unit = SUFFIX_UNITS[_unit_key(surface)[0]]
+    if cur and surface == "元" and unit.code == "CNY":
+        return PREFIX_UNITS[cur]
+    return unit
+
+
 def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     """Number [unit] [range] [qualifier] -> one candidate, or _Reject."""
     if not (m.group("u1") or m.group("u2") or m.group("cur")):
@@ -250,9 +308,10 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     has_range = m.group("sep") is not None and m.group("n2") is not None
     unit_surface = u2 if has_range and u2 else u1
     cur = m.group("cur")
-    unit: Unit | None = SUFFIX_UNITS[_unit_key(unit_surface)[0]] if unit_surface else None
-    if unit is None and cur:
-        unit = PREFIX_UNITS[cur]
+    if cur and cur.isalpha() and not cur.isascii() and not (u1 or u2):
+        cur = None  # 兑美元7.12 is an exchange rate: a currency name needs its 元 after the number
+        start = num_start
+    unit: Unit | None = _suffix_unit(unit_surface, cur) if unit_surface else (PREFIX_UNITS[cur] if cur else None)
     if has_range and u1 and u2 and unit is not None and SUFFIX_UNITS[_unit_key(u1)[0]].kind != unit.kind:
         has_range, unit_surface, unit = False, u1, SUFFIX_UNITS[_unit_key(u1)[0]]
     if unit is None:
@@ -280,11 +339,16 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     if not has_range:
         unit_surface = u1
         if u1:
-            unit = SUFFIX_UNITS[_unit_key(u1)[0]]
+            unit = _suffix_unit(u1, cur)
         elif not cur:
             raise _Reject(m.end())
         end = end_u1
     assert unit is not None
+    # a per-unit rate: 300万元/亩, 20-30元/吨 (the denominator after the unit that ends the figure)
+    rate_group = "d2" if has_range and u2 else ("d1" if not has_range and u1 else None)
+    if rate_group and m.group(rate_group) and unit.kind in RATE_NUMERATOR_KINDS:
+        unit = rate_unit(unit, DENOMINATORS[m.group(rate_group)])
+        end = m.end(rate_group)
     kind = unit.kind
     key, ge_inline = _unit_key(unit_surface) if unit_surface else ("", None)
     if ge_inline == "半":
@@ -317,11 +381,18 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
         qualifier = "approx"
     if pre:
         start = m.start("pre")
-    # a scale word with no digit (千, 万) is a number only in 近千 / 千余 / 上千
-    if first.bare_scale and not (pre or inline):
+    # a scale word with no digit (千, 万) is a number only with a qualifier glued to it:
+    # 近千, 千余, 上千, 千亿斤以上 (a bare 千 / 万 elsewhere is part of a word: 万人大会)
+    if first.bare_scale and not (pre or inline or post_q):
         raise _Reject(m.end())
     if first.is_year_like and unit.code == "year":
         raise _Reject(m.end())  # 2023年 is a date: dates.py
+    if unit.arabic_only and not _ARABIC_ONLY_RE.fullmatch(m.group("n1")):
+        raise _Reject(m.end())
+    if unit.integer_min is not None and value == int(value) and value < unit.integer_min:
+        raise _Reject(m.end())
+    if kind == "count" and filters.is_rank_change(text, start, end, key):
+        unit, kind = _RANK, "rank"  # 排名前移5位: a rank, the link stage marks the change
     article_like = first.is_one and kind == "count" and qualifier == "exact" and not pre
     if (value < 0 or (value_max is not None and value_max < 0)) and (not unit.signed or kind in _NON_NEGATIVE_KINDS):
         raise _Reject(m.end())
@@ -362,6 +433,18 @@ def _read_rank(text: str, m: re.Match[str]) -> _Candidate:
             raise _Reject(end)
         return _Candidate("rank", _RANK, reading.value, None, "exact", start, end)
     raise _Reject(end)
+
+
+def _read_ratio(text: str, m: re.Match[str]) -> _Candidate:
+    """杠杆率达1:7.2 -> 7.2 ratio: one side is 1 and a ratio word is next to it."""
+    a, b = parse_arabic(m.group("ra")), parse_arabic(m.group("rb"))
+    if 1.0 not in (a, b):
+        raise _Reject(m.end())
+    before = filters.clause_before(text, m.start(), limit=12)
+    after = text[m.end() : m.end() + 3]
+    if not (any(c in before for c in _RATIO_CUES) or any(after.lstrip("的").startswith(c) for c in _RATIO_CUES)):
+        raise _Reject(m.end())
+    return _Candidate("quantity", _RATIO, b if a == 1.0 else a, None, "exact", m.start(), m.end())
 
 
 def _read_special(text: str, m: re.Match[str]) -> _Candidate:
@@ -455,6 +538,8 @@ def find_figures(text: str) -> list[Figure]:
         try:
             if m.group("rank") is not None:
                 cand = _read_rank(text, m)
+            elif m.group("ra") is not None:
+                cand = _read_ratio(text, m)
             elif m.group("fan") is not None or m.group("fden") is not None or m.group("cnum") is not None:
                 cand = _read_special(text, m)
             else:

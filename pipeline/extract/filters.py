@@ -22,6 +22,10 @@ RANK_VERBS: tuple[str, ...] = tuple(sorted(_WORDS["rank_verbs"], key=len, revers
 RANK_ASPIRATIONS: frozenset[str] = frozenset(_WORDS["rank_aspirations"])
 SLOGAN_HEADS_AFTER_GE: tuple[str, ...] = tuple(sorted(_WORDS["slogan_heads_after_ge"], key=len, reverse=True))
 
+RANK_CHANGE_VERBS: tuple[str, ...] = tuple(sorted(_WORDS["rank_change_verbs"], key=len, reverse=True))
+RANK_CHANGE_UNITS: frozenset[str] = frozenset(_WORDS["rank_change_units"])
+RANK_CHANGE_FOLLOWERS: frozenset[str] = frozenset(_WORDS["rank_change_followers"])
+
 _OPEN_QUOTES = "“\"「『‘《〈"
 _CLOSE_QUOTES = "”\"」』’》〉"
 # Clause boundaries: a rank verb must be in the same clause as its 第N / 首位.
@@ -133,3 +137,22 @@ def has_rank_verb(text: str, start: int) -> bool:
 def is_rank_aspiration(text: str, start: int) -> bool:
     """争第一, 拿第一: a goal, not a standing."""
     return start > 0 and text[start - 1] in RANK_ASPIRATIONS
+
+
+def is_rank_change(text: str, start: int, end: int, unit: str) -> bool:
+    """排名前移5位, 上升了3位, 后退2个位次: places gained or lost in a ranking, not a count.
+
+    The verb is glued to the number (only 了 between) and no noun follows the unit
+    (提升5位干部 counts people)."""
+    if unit not in RANK_CHANGE_UNITS:
+        return False
+    head = text[max(0, start - 4) : start]
+    head = head[:-1] if head.endswith("了") else head
+    if not any(head.endswith(verb) for verb in RANK_CHANGE_VERBS):
+        return False
+    after = text[end] if end < len(text) else ""
+    return not _is_cjk(after) or after in RANK_CHANGE_FOLLOWERS
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(char) and "\u4e00" <= char <= "\u9fff"

@@ -25,21 +25,29 @@ _ZERO_CHARS = frozenset(c for c, v in DIGIT_VALUES.items() if v == 0)
 _TEN_CHARS = frozenset(c for c, v in SMALL_SCALES.items() if v == 10)
 _VAGUE_DIGIT = "几"  # 十几, 几十, 二十几: an unknown digit, the number is a lower bound
 _VAGUE_PREFIXES = {"数": "at_least", "上": "approx"}  # 数百 (several hundred), 上千 (up to a thousand)
+_POINT = "点"  # Chinese decimal point: 十二点五 = 12.5, 零点八 = 0.8, 三点五亿 = 3.5e8
+# Digits after 点 are read one by one, so only the positional digits belong there (两 never does).
+_DECIMAL_DIGITS = "".join(c for c, v in DIGIT_VALUES.items() if c not in "两兩")
+_BIG_SCALE_CHARS = "".join(BIG_SCALES)
 
 # --- regex building blocks -------------------------------------------------------------
 # Arabic: 1,111 only when every group after a comma has exactly three digits; 1.5 / 1．5.
 ARABIC = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:[.．]\d+)?"
-CN_NUMERAL = f"[{CN_DIGIT_CHARS}{SCALE_CHARS}{_VAGUE_DIGIT}]+"
+CN_INTEGER = f"[{CN_DIGIT_CHARS}{SCALE_CHARS}{_VAGUE_DIGIT}]+"
+# 十二点五, 零点八, 三点五亿: a Chinese decimal, an integer part, 点, digits, then only the
+# big scales (三点五亿 is 3.5e8; 三点五十分 is a clock time, not a number).
+CN_DECIMAL = f"[{CN_DIGIT_CHARS}{SCALE_CHARS}]+{_POINT}[{_DECIMAL_DIGITS}]+[{_BIG_SCALE_CHARS}]*(?![{SCALE_CHARS}])"
+CN_NUMERAL = f"(?:{CN_DECIMAL}|{CN_INTEGER})"
 # A scale word after Arabic digits, unless it begins a unit: 5千米 / 25千克 / 50千瓦 are
 # kilometres, kilograms, kilowatts, and 0.8百分点 is percentage points.
 SCALE_AFTER_ARABIC = f"(?:[{SCALE_CHARS.replace('千', '').replace('百', '')}]|千(?![米克瓦])|百(?!分))"
 # Arabic with Chinese scales: 1.5万, 3千, 1万亿, 1万5千
 ARABIC_MIXED = f"{ARABIC}(?:{SCALE_AFTER_ARABIC}+(?:{ARABIC}{SCALE_AFTER_ARABIC}+)*)?"
 # 数百, 上千: only in front of a scale word (上一年 and 数据 are not numbers)
-VAGUE_PREFIXED = f"[{''.join(_VAGUE_PREFIXES)}](?=[{SCALE_CHARS}]){CN_NUMERAL}"
+VAGUE_PREFIXED = f"[{''.join(_VAGUE_PREFIXES)}](?=[{SCALE_CHARS}]){CN_INTEGER}"
 NUMERAL = f"(?:{ARABIC_MIXED}|{VAGUE_PREFIXED}|{CN_NUMERAL})"
 # Characters that can start or be part of a numeral: the cheap pre-check.
-NUMERAL_START_CHARS = "0123456789" + CN_DIGIT_CHARS + SCALE_CHARS + _VAGUE_DIGIT
+NUMERAL_START_CHARS = "0123456789" + CN_DIGIT_CHARS + SCALE_CHARS + _VAGUE_DIGIT  # 点 never starts one
 
 _ARABIC_RE = re.compile(ARABIC)
 _TOKEN_RE = re.compile(f"{ARABIC}|[{CN_DIGIT_CHARS}{SCALE_CHARS}]")
@@ -139,6 +147,8 @@ def parse_chinese_number(s: str) -> float:
     """
     if not s:
         raise NumeralError("empty numeral")
+    if _POINT in s:
+        return _parse_cn_decimal(s)
     if all(c in DIGIT_VALUES for c in s):
         if len(s) == 1:
             return float(DIGIT_VALUES[s])
@@ -147,6 +157,18 @@ def parse_chinese_number(s: str) -> float:
             return float("".join(str(DIGIT_VALUES[c]) for c in s))
         raise NumeralError(f"two digits are a range, not a number: {s!r}")
     return _evaluate_tokens(_tokens(s))
+
+
+def _parse_cn_decimal(s: str) -> float:
+    """十二点五 -> 12.5, 零点零八 -> 0.08, 三点五亿 -> 3.5e8 (big scales after the digits)."""
+    integer, _, rest = s.partition(_POINT)
+    digits = rest.rstrip(_BIG_SCALE_CHARS)
+    scales = rest[len(digits) :]
+    if not integer or not digits or any(c not in DIGIT_VALUES or c in "两兩" for c in digits):
+        raise NumeralError(f"not a decimal: {s!r}")
+    whole = float(DIGIT_VALUES[integer]) if len(integer) == 1 and integer in DIGIT_VALUES else parse_chinese_number(integer)
+    fraction = float("0." + "".join(str(DIGIT_VALUES[c]) for c in digits))
+    return (whole + fraction) * scale_value(scales)
 
 
 def _consecutive_pair(s: str) -> int | None:
@@ -169,6 +191,8 @@ def parse_numeral(s: str) -> NumberReading:
     """
     if not s:
         raise NumeralError("empty numeral")
+    if _POINT in s:
+        return NumberReading(value=_parse_cn_decimal(s))
     if s[0] in _VAGUE_PREFIXES:
         rest = s[1:]
         if not rest or _VAGUE_DIGIT in rest:
