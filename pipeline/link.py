@@ -56,7 +56,7 @@ _PLACE_DENY_PREFIXES = (
 _SMALL_PLACE_BLOCKERS = frozenset("村民庄级集委组容内里镇亲土愁贤情音间道野")
 _SMALL_PLACE_SUFFIXES = frozenset(["乡", "镇", "村", "街道", "社区"])
 _PLACE_LEVEL_BY_SUFFIX = (
-    ("自治区", "province"), ("特别行政区", "province"), ("省", "province"),
+    ("自治区", "region"), ("特别行政区", "province"), ("省", "province"),
     ("自治州", "city"), ("地区", "city"), ("盟", "city"), ("市", "city"),
     ("自治县", "county"), ("县", "county"), ("旗", "county"),
     ("街道", "town"), ("乡", "town"), ("镇", "town"),
@@ -147,17 +147,23 @@ def _load_gazetteer(deny: frozenset[str]) -> dict[str, tuple[str, str]]:
 def _gazetteer_level(name: str, table_level: str) -> str:
     """The anaphor level a listed division answers to, from the table's level column."""
     if table_level == "province":
-        # municipalities are what 全市 / 该市 mean (北京市), never 全省
-        return "city" if name.endswith("市") else "province"
+        # municipalities are what 全市 / 该市 mean (北京市), never 全省; an autonomous
+        # region is 全省 or 全区 (广西壮族自治区)
+        return "city" if name.endswith("市") else _level_of(name)
     if table_level == "prefecture":
         return "city"
     # county level: a county-level city (辉县市) is both 该县 and 该市; 区 is a district
     return "county_city" if name.endswith("市") else _level_of(name)
 
 
+# the anaphor levels a place of a double-duty level answers to (see _fits)
+_LEVEL_KEYS = {"county_city": ("city", "county"), "region": ("province", "district")}
+
+
 def _fits(level: str | None, wanted: str) -> bool:
     """True when a place of ``level`` can be what an anaphor of ``wanted`` level means."""
-    return level == wanted or (level == "county_city" and wanted in ("city", "county"))
+    return (level == wanted or (level == "county_city" and wanted in ("city", "county"))
+            or (level == "region" and wanted in ("province", "district")))
 
 
 def _short_form(name: str, table_level: str) -> str | None:
@@ -379,6 +385,8 @@ def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]
         # 集团 + 股份有限公司: one name
         while (more := vocab.org_suffix_re.match(text, e)) and more.group() in vocab.org_strong:
             e = more.end()
+        if out and out[-1].end == start and start == last_end:
+            start = out.pop().start  # 中国建设银行 + 河南省分行: an organisation and its branch
         name = text[start:e]
         if name.endswith(_ORG_DENY_ENDINGS):
             continue
@@ -546,7 +554,9 @@ class LinkContext:
             self.topic = _head_owner(text, entities + _anaphors(text, entities, self._before))
         # places inside org names count too (小店镇党委 names 小店镇); in text order
         named = [e for e in entities if e.kind != "anaphor"]
-        for ent in sorted(named + [p for p in places if p not in named], key=lambda e: (e.start, -e.length)):
+        spans = {(e.start, e.end) for e in named}
+        nested = [p for p in places if (p.start, p.end) not in spans]
+        for ent in sorted(named + nested, key=lambda e: (e.start, -e.length)):
             self._remember(ent, self.last)
         self._continues = text.rstrip().endswith(_CONTINUING_ENDS)
 
@@ -575,16 +585,13 @@ class LinkContext:
                 store(kind, name)
         elif ent.kind == "place" and ent.level:
             full = _full_name(ent.name)
-            if ent.level == "county_city":
-                store("city", full)
-                store("county", full)
-            else:
-                store(ent.level, full)
+            for level in _LEVEL_KEYS.get(ent.level, (ent.level,)):
+                store(level, full)
             # a chain names its county too (获嘉县位庄乡 -> 获嘉县)
             if ent.level == "town" or ent.level == "village":
                 head = _vocab().gazetteer.get(_leading_division(ent.name) or "")
                 if head:
-                    for level in ("city", "county") if head[1] == "county_city" else (head[1],):
+                    for level in _LEVEL_KEYS.get(head[1], (head[1],)):
                         memory.setdefault(level, head[0])
 
 
