@@ -227,3 +227,155 @@ def test_no_figures_no_work() -> None:
 )
 def test_rule_entities(text: str, names: list[str]) -> None:
     assert [e.name for e in find_entities(text)] == names
+
+
+# ------------------------------------------------------------------ fresh news sentences
+
+
+def linked(text: str, history: tuple[str, ...] = (), model: str = "blank") -> dict[str, Figure]:
+    """The whole snippet path (grammar + link) on the last sentence, earlier ones as context."""
+    from pipeline.process import extract_snippet
+
+    facts = extract_snippet("".join(history) + text, pipeline=_pipeline(model))
+    offset = len("".join(history))
+    return {f.surface: f for f in facts if f.start >= offset}
+
+
+_PIPELINES: dict = {}
+
+
+def _pipeline(model: str):
+    from pipeline.process import Pipeline
+
+    if model not in _PIPELINES:
+        _PIPELINES[model] = Pipeline.load(model)
+    return _PIPELINES[model]
+
+
+# (sentence, figure surface, expected measure): never a function word, verb, modal or
+# number fragment; leading verbs and clause openers go, keywords listed whole stay whole
+JUNK_MEASURE_CASES = [
+    ("据统计，活动期间共接待游客120.5万人次，实现旅游收入9.6亿元，分别增长35%和42%。", "35%", "接待游客"),
+    ("据统计，活动期间共接待游客120.5万人次，实现旅游收入9.6亿元，分别增长35%和42%。", "42%", "旅游收入"),
+    ("据统计，活动期间共接待游客120.5万人次，实现旅游收入9.6亿元，分别增长35%和42%。", "120.5万人次", "接待游客"),
+    ("员工人数从500人增至800人。", "500人", "员工人数"),
+    ("员工人数从500人增至800人。", "800人", "员工人数"),
+    ("该企业员工人数从2019年的800人增至目前的2300人。", "2300人", "员工人数"),
+    ("该企业员工人数从2019年的800人增至目前的2300人。", "800人", "员工人数"),
+    ("力争全年增长8%以上。", "8%以上", None),
+    ("最高可达三十八摄氏度。", "三十八摄氏度", "最高"),
+    ("该县位列全国百强县第28位，比上年前移5位。", "5位", "百强县"),
+    ("同比增长百分之十二点五。", "百分之十二点五", None),
+    ("建成后预计年产值可达20亿元。", "20亿元", "年产值"),
+    ("项目建成投产后，预计年销售收入可达45亿元。", "45亿元", "年销售收入"),
+    ("连续8年稳定在千亿斤以上。", "8年", None),
+    ("今年以来，全市改造老旧小区136个，建成充电桩2000个。", "136个", "老旧小区"),
+    ("今年以来，全市改造老旧小区136个，建成充电桩2000个。", "2000个", "充电桩"),
+    ("焦作市今年共发放消费券3000万元，拉动消费超过4.5亿元。", "3000万元", "消费券"),
+    ("焦作市今年共发放消费券3000万元，拉动消费超过4.5亿元。", "超过4.5亿元", "消费"),
+    ("该公司拥有员工3000余人，计划完成投资12亿元。", "3000余人", "员工"),
+    ("该公司拥有员工3000余人，计划完成投资12亿元。", "12亿元", "完成投资"),
+    ("全县收获小麦80万亩，惠及居民2.3万户。", "80万亩", "小麦"),
+    ("全县收获小麦80万亩，惠及居民2.3万户。", "2.3万户", "居民"),
+    ("固始县今年种植水稻120万亩。", "120万亩", "水稻"),
+    ("该县种植大户达到320户。", "320户", "种植大户"),
+    ("该公司表示，四季度将新增产能2万吨。", "2万吨", "产能"),
+    ("该镇今年新发展设施蔬菜大棚460座，村集体经济收入全部超过10万元。", "460座", "设施蔬菜大棚"),
+    ("该镇今年新发展设施蔬菜大棚460座，村集体经济收入全部超过10万元。", "超过10万元", "村集体经济收入"),
+    ("南阳市西峡县带动农户2.1万户，人均增收8000元以上。", "8000元以上", "人均"),
+    ("许昌市市场监管局查处违法案件7起，罚没款18.6万元。", "7起", "违法案件"),
+    ("国家统计局15日发布数据显示，全国固定资产投资423456亿元，同比增长3.4%。", "3.4%", "固定资产投资"),
+    ("全省共有高新技术企业1.3万家，比上年增加1800家。", "1800家", "高新技术企业"),
+    ("郑州宇通客车股份有限公司10月份销售客车3582辆，同比增长23.7%。", "23.7%", "客车"),
+]
+
+
+@pytest.mark.parametrize(("text", "surface", "measure"), JUNK_MEASURE_CASES)
+@pytest.mark.parametrize("model", ["blank", "lac"])
+def test_measure_is_a_noun_phrase(text: str, surface: str, measure: str | None, model: str) -> None:
+    got = linked(text, model=model)[surface]
+    assert got.measure == measure
+
+
+# (earlier sentences, sentence, figure surface, expected subject)
+TYPED_SUBJECT_CASES = [
+    # 该公司 / 该企业 only mean companies, never a government body
+    (("洛阳栾川钼业集团股份有限公司发布三季报。",), "该公司前三季度实现净利润68亿元。", "68亿元", "洛阳栾川钼业集团股份有限公司"),
+    (("市住建局召开新闻发布会。",), "该企业今年新增订单12亿元。", "12亿元", None),
+    (("新乡市住建局日前介绍进展。",), "该局今年已完成改造小区156个。", "156个", "新乡市住建局"),
+    (("中国建设银行河南省分行举行发布会。",), "该行今年投放贷款860亿元。", "860亿元", "中国建设银行河南省分行"),
+    # 全省 / 该省 only provinces and autonomous regions; a municipality is 该市
+    (("河南省委经济工作会议召开。",), "该省今年粮食产量达到1340亿斤。", "1340亿斤", "河南省"),
+    (("北京市今年新增就业岗位26万个。",), "全省累计发放补贴3亿元。", "3亿元", None),
+    (("北京市统计局发布数据。",), "该市前三季度地区生产总值增长5.1%。", "5.1%", "北京市"),
+    (("广西壮族自治区发布数据。",), "该区前三季度外贸进出口增长12%。", "12%", "广西壮族自治区"),
+    # 该县 means a county or a county-level city (the gazetteer's level column)
+    (("辉县市位于新乡市西北部。",), "该县今年引进项目32个。", "32个", "辉县市"),
+    (("新乡市下辖获嘉县。",), "该县今年引进项目12个。", "12个", "获嘉县"),
+    (("新乡市代表团赴郑州。",), "该县今年引进项目12个。", "12个", None),
+    # a venue is a weak antecedent: it never displaces the article's own city
+    (("新乡市代表团参加农博会。", "农博会在郑州开幕。"), "该市签约项目18个。", "18个", "新乡市"),
+    (("第十届中原农博会在郑州开幕。",), "该市今年农产品加工产值达到3200亿元。", "3200亿元", "郑州市"),
+    ((), "2024中国（郑州）产业转移系列对接活动在郑州开幕，现场签约项目126个。", "126个", None),
+    # a reporting source is not the owner; the scope word after it decides
+    ((), "国家统计局15日发布数据显示，1—10月份，全国固定资产投资423456亿元。", "423456亿元", None),
+    ((), "近日，记者从市住建局获悉，今年以来全市共改造老旧小区136个。", "136个", None),
+    (("新乡市召开新闻发布会。",), "近日，记者从市住建局获悉，今年以来全市共改造老旧小区136个。", "136个", "新乡市"),
+    ((), "据市统计局统计，今年前三季度全市社会消费品零售总额达到1865亿元。", "1865亿元", None),
+    ((), "河南省统计局近日发布数据显示，前三季度全省居民人均可支配收入21856元。", "21856元", None),
+    ((), "开封市文旅局发布消息，国庆假期全市共接待游客512.6万人次。", "512.6万人次", None),
+    # owners that are not sources stay
+    ((), "许昌市市场监管局对辖区内的52家加油站开展专项检查。", "52家", "许昌市市场监管局"),
+    ((), "根据红旗区矛调联动机制，红旗区人民调解委员会接到调解委托38件。", "38件", "红旗区人民调解委员会"),
+    ((), "南阳市西峡县香菇种植面积稳定在3万亩。", "3万亩", "南阳市西峡县"),
+    ((), "今年以来，辉县市累计发放创业担保贷款2.3亿元，带动就业4600余人。", "4600余人", "辉县市"),
+    (("辉县市是新乡市代管的县级市。",), "今年该县粮食总产量达到68万吨。", "68万吨", "辉县市"),
+    ((), "信阳市浉河区新建高标准农田5.6万亩，总投资1.12亿元。", "1.12亿元", "信阳市浉河区"),
+]
+
+
+@pytest.mark.parametrize(("history", "text", "surface", "subject"), TYPED_SUBJECT_CASES)
+@pytest.mark.parametrize("model", ["blank", "lac"])
+def test_subject_types_sources_and_venues(history: tuple[str, ...], text: str, surface: str,
+                                          subject: str | None, model: str) -> None:
+    assert linked(text, history, model=model)[surface].subject == subject
+
+
+def test_coordinated_figures_share_the_change() -> None:
+    got = linked("据统计，接待游客120.5万人次，实现旅游收入9.6亿元，分别增长35%和42%。")
+    assert (got["42%"].change, got["42%"].direction) == (True, "up")
+    assert (got["35%"].change, got["35%"].direction) == (True, "up")
+
+
+def test_rank_move_is_a_change() -> None:
+    got = linked("该县位列全国百强县第28位，比上年前移5位。")
+    assert (got["5位"].change, got["5位"].direction, got["5位"].basis) == (True, "up", "比上年")
+
+
+def test_tagger_verb_cut_keeps_listed_keywords_whole() -> None:
+    import spacy
+    from spacy.tokens import Doc
+
+    nlp = spacy.blank("zh")
+    words = ["计划", "完成", "投资", "12亿元", "。"]
+    doc = Doc(nlp.vocab, words=words, spaces=[False] * len(words), tags=["v", "v", "n", "m", "w"])
+    text = doc.text
+    assert link(text, [fig(text, "12亿元", "money")], doc=doc)["12亿元"].measure == "完成投资"
+
+
+def test_tagger_verb_cut_does_not_borrow_the_previous_measure() -> None:
+    import spacy
+    from spacy.tokens import Doc
+
+    nlp = spacy.blank("zh")
+    words = ["实现", "营业收入", "1567亿元", "，", "净利润", "同比", "增长", "64%", "。"]
+    doc = Doc(nlp.vocab, words=words, spaces=[False] * len(words), tags=["v", "n", "m", "w", "n", "v", "v", "m", "w"])
+    text = doc.text
+    got = link(text, [fig(text, "1567亿元", "money"), fig(text, "64%", "percent")], doc=doc)
+    assert got["64%"].measure == "净利润"
+
+
+def test_unresolved_anaphor_blocks_an_earlier_name() -> None:
+    # 全市 names no city here, and 市住建局 is only the source: no subject at all
+    text = "市住建局表示，全市改造老旧小区136个。"
+    assert link(text, [fig(text, "136个")])["136个"].subject is None
