@@ -347,8 +347,9 @@ def evaluate(
         table.add_column(c, justify="right" if c != "kind" else "left")
 
     def row(name: str, s: dict[str, Any]) -> None:
-        table.add_row(name, *(f"{s[k]:.3f}" for k in ("precision", "recall", "f1", "value_accuracy", "e2e_f1",
-                                                        "measure_accuracy", "subject_accuracy")),
+        table.add_row(name, *("–" if s[k] is None else f"{s[k]:.3f}"
+                              for k in ("precision", "recall", "f1", "value_accuracy", "e2e_f1",
+                                        "measure_accuracy", "subject_accuracy")),
                       str(s["tp"]), str(s["fp"]), str(s["fn"]))
 
     for kind, s in result["by_kind"].items():

@@ -146,8 +146,10 @@ class Tally:
             "precision": p, "recall": r, "f1": f1,
             "value_accuracy": self.value_ok / self.tp if self.tp else 0.0,
             "e2e_f1": 2 * ep * er / (ep + er) if ep + er else 0.0,
-            "measure_accuracy": self.measure_ok / self.measure_n if self.measure_n else 0.0,
-            "subject_accuracy": self.subject_ok / self.subject_n if self.subject_n else 0.0,
+            # None where the gold names no measure / subject (dates): not applicable, not zero
+            "measure_accuracy": self.measure_ok / self.measure_n if self.measure_n else None,
+            "subject_accuracy": self.subject_ok / self.subject_n if self.subject_n else None,
+            "measure_n": self.measure_n, "subject_n": self.subject_n,
             "tp": self.tp, "fp": self.fp, "fn": self.fn,
         }
 
