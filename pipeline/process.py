@@ -7,17 +7,22 @@ text with no figure would be wasted work) -> link -> Facts with raw offsets.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
+
 from pipeline.extract import extract_figures
 from pipeline.link import LinkContext, link_figures
 from pipeline.normalise import normalise
 from pipeline.segment import segment
-from schemas.records import DocumentResult, Fact, Figure, RawDocument
+from schemas.records import DocumentError, DocumentResult, Fact, Figure, RawDocument, Sentence
+
+log = logging.getLogger("zhfacts.process")
 
 NLP_BATCH_SIZE = 64
 
@@ -53,7 +58,8 @@ class Pipeline:
         articles, sentences = segment(doc, norm)
         t2 = clock()
         texts = [norm.text[s.norm_start : s.norm_end] for s in sentences]
-        figures = [extract_figures(t, doc.published) for t in texts]
+        warnings: list[DocumentError] = []
+        figures = [_extract_sentence(doc, s, t, warnings) for s, t in zip(sentences, texts)]
         t3 = clock()
         wanted = [i for i, figs in enumerate(figures) if figs]
         spacy_docs: dict[int, Any] = {}
@@ -76,13 +82,37 @@ class Pipeline:
             linked = link_figures(texts[i], figures[i], spacy_docs.get(i), context)
             link_seconds += clock() - started
             for fig in linked:
-                facts.append(figure_to_fact(doc, norm_offset=sent.norm_start, fig=fig, sentence_index=sent.index, to_raw=norm))
-        result = DocumentResult(document=doc, articles=articles, sentences=sentences, facts=facts)
+                try:
+                    facts.append(figure_to_fact(doc, norm_offset=sent.norm_start, fig=fig,
+                                                sentence_index=sent.index, to_raw=norm))
+                except ValidationError as exc:  # an impossible value is dropped, never stored
+                    warnings.append(_warning(doc, "validate", f"sentence {sent.index}: dropped {fig.kind} "
+                                             f"{fig.surface!r}: {_first_error(exc)}"))
+        result = DocumentResult(document=doc, articles=articles, sentences=sentences, facts=facts, warnings=warnings)
         t5 = clock()
         for stage, seconds in (("normalise", t1 - t0), ("segment", t2 - t1), ("extract", t3 - t2), ("nlp", t4 - t3),
                                ("link", link_seconds), ("facts", t5 - t4 - link_seconds)):
             stats[stage] = stats.get(stage, 0.0) + seconds
         return result
+
+
+def _extract_sentence(doc: RawDocument, sent: Sentence, text: str, warnings: list[DocumentError]) -> list[Figure]:
+    """The grammar on one sentence; should it fail there, the rest of the document goes on."""
+    try:
+        return extract_figures(text, doc.published)
+    except Exception as exc:  # noqa: BLE001 - a grammar bug must cost one sentence, not the document
+        log.exception("extract failed on %s sentence %d", doc.source, sent.index)
+        warnings.append(_warning(doc, "extract", f"sentence {sent.index}: {type(exc).__name__}: {exc}"))
+        return []
+
+
+def _warning(doc: RawDocument, stage: str, message: str) -> DocumentError:
+    return DocumentError(source=doc.source, doc_id=doc.doc_id, stage=stage, severity="warning", message=message)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return str(err.get("msg", exc)).removeprefix("Value error, ")
 
 
 def figure_to_fact(doc: RawDocument, norm_offset: int, fig: Figure, sentence_index: int, to_raw: Any) -> Fact:

@@ -94,6 +94,8 @@ def run_corpus(
             # engines whose workers write (Ray against PostgreSQL) hand back the outcome
             outcome = result if isinstance(result, WriteOutcome) else store.write_document(result, run_id, force=force)
             if outcome.status in ("added", "replaced"):
+                for warning in outcome.warnings:
+                    _record(store, run_id, summary, warning)
                 summary.documents += 1
                 summary.sentences += outcome.sentences
                 summary.facts += outcome.facts

@@ -220,6 +220,8 @@ class WriteOutcome:
     facts: int = 0
     # facts written per kind: what a run reports, also when a remote worker did the writing
     facts_by_kind: dict[str, int] = field(default_factory=dict)
+    # what the pipeline dropped from the written document, for the run's errors table
+    warnings: list[DocumentError] = field(default_factory=list)
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -344,7 +346,8 @@ class Store:
         kinds: dict[str, int] = {}
         for f in result.facts:
             kinds[f.kind] = kinds.get(f.kind, 0) + 1
-        return WriteOutcome("replaced" if stored is not None else "added", len(result.sentences), len(result.facts), kinds)
+        return WriteOutcome("replaced" if stored is not None else "added", len(result.sentences), len(result.facts), kinds,
+                            list(result.warnings))
 
     def record_error(self, run_id: int | None, error: DocumentError) -> None:
         with self.engine.begin() as conn:

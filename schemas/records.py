@@ -188,6 +188,8 @@ class DocumentResult(Record):
     articles: list[Article]
     sentences: list[Sentence]
     facts: list[Fact]
+    # what was dropped on the way (an impossible value, a sentence the grammar failed on)
+    warnings: list["DocumentError"] = Field(default_factory=list)
 
 
 class RunInfo(Record):
@@ -213,3 +215,6 @@ class DocumentError(Record):
     stage: str
     message: str
     severity: Literal["error", "warning"] = "error"
+
+
+DocumentResult.model_rebuild()

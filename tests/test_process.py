@@ -53,3 +53,68 @@ def test_seed_documents_keep_every_fact_inside_its_sentence(blank_pipeline):
     for path in sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         _check(blank_pipeline, text, dt.date(2024, 6, 5))
+
+
+# --- what fails validation is dropped with a warning, never stored, never a crash ---------
+
+def _fake_extract(text: str, published=None):
+    """The real grammar, plus an impossible figure (a negative area) wherever 亩 appears."""
+    from pipeline.extract import extract_figures
+    from schemas.records import Figure
+
+    figures = extract_figures(text, published)
+    at = text.find("亩")
+    if at > 0:
+        # model_construct: an extractor bug that skipped validation, as the store must survive it
+        figures.append(Figure.model_construct(kind="area", value=-3.0, value_max=None, unit="mu", qualifier="exact",
+                                              base_value=-2000.0, base_value_max=None, base_unit="m2", date=None,
+                                              date_end=None, measure=None, subject=None, change=False, direction=None,
+                                              basis=None, start=at, end=at + 1, surface="亩", measure_start=None,
+                                              subject_start=None))
+    return figures
+
+
+def _exploding_extract(text: str, published=None):
+    from pipeline.extract import extract_figures
+
+    if "亩" in text:
+        raise RuntimeError("grammar bug")
+    return extract_figures(text, published)
+
+
+def _run_with(monkeypatch, tmp_path, extractor):
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    import pipeline.process
+    from pipeline.cli import app
+
+    monkeypatch.setattr(pipeline.process, "extract_figures", extractor)
+    src = tmp_path / "a.txt"
+    src.write_text("项目总投资5.5亿元，占地约122亩。\n全市新增网格员446名。", encoding="utf-8")
+    db = tmp_path / "f.db"
+    result = CliRunner().invoke(app, ["run", str(src), "--db", str(db), "--model", "blank", "-q"])
+    with sqlite3.connect(db) as conn:
+        facts = [r[0] for r in conn.execute("SELECT surface FROM facts ORDER BY start")]
+        errors = conn.execute("SELECT stage, severity, message, source FROM errors").fetchall()
+        status = conn.execute("SELECT status FROM runs").fetchone()[0]
+    return result, facts, errors, status
+
+
+def test_an_impossible_value_is_dropped_with_a_warning_row(monkeypatch, tmp_path):
+    result, facts, errors, status = _run_with(monkeypatch, tmp_path, _fake_extract)
+    assert result.exit_code == 0  # warnings do not fail a run
+    assert facts == ["5.5亿元", "约122亩", "446名"]  # the impossible area is not stored, the rest is
+    ((stage, severity, message, source),) = errors
+    assert (stage, severity) == ("validate", "warning")
+    assert "negative area" in message and "'亩'" in message and source.endswith("a.txt")
+    assert status == "ok"
+
+
+def test_a_sentence_the_grammar_fails_on_costs_only_that_sentence(monkeypatch, tmp_path):
+    result, facts, errors, status = _run_with(monkeypatch, tmp_path, _exploding_extract)
+    assert result.exit_code == 0
+    assert facts == ["446名"]
+    ((stage, severity, message, _),) = errors
+    assert (stage, severity) == ("extract", "warning") and "RuntimeError: grammar bug" in message
