@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,3 +19,18 @@ def blank_pipeline():
     from pipeline.process import Pipeline
 
     return Pipeline.load("blank")
+
+
+# On CI every test must run: a test skipped for want of chromium, PostgreSQL, ray or
+# playwright means .ci/run failed to install it, and that must fail the build, not hide.
+REQUIRE_ALL = os.environ.get("ZHFACTS_REQUIRE_SYSTEM_TESTS") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL and report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped on CI (ZHFACTS_REQUIRE_SYSTEM_TESTS=1): {reason}"
