@@ -61,7 +61,9 @@ class Pipeline:
         warnings: list[DocumentError] = []
         figures = [_extract_sentence(doc, s, t, warnings) for s, t in zip(sentences, texts)]
         t3 = clock()
-        wanted = [i for i, figs in enumerate(figures) if figs]
+        # the model is context for measure and subject, which dates never get: a sentence
+        # holding only dates (or nothing) is not tagged at all
+        wanted = [i for i, figs in enumerate(figures) if any(f.kind != "date" for f in figs)]
         spacy_docs: dict[int, Any] = {}
         if wanted:
             for i, sdoc in zip(wanted, self.nlp.pipe((texts[i] for i in wanted), batch_size=self.batch_size)):
