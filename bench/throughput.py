@@ -383,6 +383,9 @@ def report(mach: dict[str, str], corpora: dict[int, tuple[Path, CorpusInfo]],
     lines += ["", "`facts` is building the Fact records (figure_to_fact: pydantic validation of every Fact, "
               "raw offsets checked); shares are of process + store. "
               f"Facts validated: {int(stages['blank']['n_facts'])}."]
+    notes = ROOT / "bench" / "hotspots.md"  # hand-written profile notes, kept across re-runs
+    if notes.exists():
+        lines += ["", *notes.read_text(encoding="utf-8").rstrip().splitlines()]
     return lines
 
 
