@@ -291,6 +291,9 @@ def main() -> None:
     sentences = corpus_sentences(corpus_documents(corpora[1][0]))
     refs = reference_speeds(base_docs, sentences, lac_limit=len(sentences), jio_limit=len(sentences))
 
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
     lines = report(mach, corpora, e2e, ray_row, stages, refs, scales, started)
     print("\n".join(lines))
     if out_path:
