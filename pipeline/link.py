@@ -83,6 +83,8 @@ class _Vocab:
 
     gazetteer: dict[str, tuple[str, str]]  # surface -> (full name, level)
     gazetteer_max: int
+    # first two characters -> lengths of the names starting with them, longest first
+    gazetteer_lengths: dict[str, tuple[int, ...]]
     place_suffixes: tuple[str, ...]  # longest first
     org_strong: tuple[str, ...]
     org_weak: tuple[str, ...]
@@ -116,6 +118,15 @@ class _Vocab:
 
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _lengths_by_bigram(names: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+    """First two characters -> the lengths of the names (two or more characters) they start."""
+    lengths: dict[str, set[int]] = {}
+    for name in names:
+        if len(name) >= 2:
+            lengths.setdefault(name[:2], set()).add(len(name))
+    return {bigram: tuple(sorted(ls, reverse=True)) for bigram, ls in lengths.items()}
 
 
 def _level_of(name: str) -> str:
@@ -234,6 +245,7 @@ def _vocab() -> _Vocab:
     return _Vocab(
         gazetteer=gaz,
         gazetteer_max=max(len(k) for k in gaz),
+        gazetteer_lengths=_lengths_by_bigram(gaz),
         place_suffixes=place_suffixes,
         org_strong=tuple(orgs.get("strong", [])),
         org_weak=tuple(orgs.get("weak", [])),
@@ -316,16 +328,16 @@ def _bounded(text: str, start: int, floor: int) -> bool:
 
 def _gazetteer_places(text: str, vocab: _Vocab) -> list[Entity]:
     """Leftmost-longest dictionary match of administrative division names."""
+    # one bigram look-up per character: only where a name can start are lengths tried
+    # (a regex alternation of the 3,700 names is ten times slower: sre tries each branch)
+    gazetteer, lengths_at = vocab.gazetteer, vocab.gazetteer_lengths
     found: list[Entity] = []
     i, n = 0, len(text)
-    while i < n:
-        if not _is_cjk(text[i]):
-            i += 1
-            continue
-        for length in range(min(vocab.gazetteer_max, n - i), 1, -1):
-            hit = vocab.gazetteer.get(text[i : i + length])
-            if hit is not None:
-                found.append(Entity(i, i + length, "place", hit[1], text[i : i + length]))
+    while i < n - 1:
+        for length in lengths_at.get(text[i : i + 2], ()):
+            name = text[i : i + length]
+            if len(name) == length and name in gazetteer:
+                found.append(Entity(i, i + length, "place", gazetteer[name][1], name))
                 i += length
                 break
         else:
