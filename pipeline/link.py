@@ -93,6 +93,7 @@ class _Vocab:
     place_suffix_re: re.Pattern[str]
     measures: frozenset[str]
     measure_max: int
+    long_measures: tuple[str, ...]  # the measures of two or more characters
     connectors: tuple[str, ...]  # longest first
     openers: tuple[str, ...]
     anaphor_re: re.Pattern[str]
@@ -100,6 +101,7 @@ class _Vocab:
     verb_re: re.Pattern[str]  # change verb at the end of the text before a figure
     verb_direction: dict[str, str]
     basis_re: re.Pattern[str]
+    basis_end_re: re.Pattern[str]  # a basis at the end of a phrase
     self_change: tuple[str, ...]
     opener_res: tuple[re.Pattern[str], ...]
     measure_verbs: tuple[str, ...]  # longest first
@@ -254,6 +256,7 @@ def _vocab() -> _Vocab:
         place_suffix_re=re.compile(_alternation(place_suffixes)),
         measures=measures,
         measure_max=max(len(m) for m in measures),
+        long_measures=tuple(m for m in measures if len(m) >= 2),
         connectors=tuple(sorted(set(words["connectors"]), key=len, reverse=True)),
         openers=tuple(sorted(set(words["openers"]), key=len, reverse=True)),
         anaphor_re=anaphor_re,
@@ -261,6 +264,7 @@ def _vocab() -> _Vocab:
         verb_re=verb_re,
         verb_direction=verb_direction,
         basis_re=re.compile(basis),
+        basis_end_re=re.compile(f"(?:{basis})$"),
         self_change=tuple(change["self_change"]["up"]),
         opener_res=tuple(re.compile(p) for p in words["opener_patterns"]),
         measure_verbs=measure_verbs,
@@ -312,7 +316,7 @@ def _name_start(text: str, end: int, limit: int, floor: int = 0) -> int:
         ch = text[i - 1]
         if not _is_cjk(ch) or ch in _NAME_STOPS:
             break
-        if any(text.endswith(w, floor, i) for w in _NAME_STOP_WORDS) and not _vocab().org_suffix_re.match(text, i):
+        if text.endswith(_NAME_STOP_WORDS, floor, i) and not _vocab().org_suffix_re.match(text, i):
             break  # 中国建设银行: a stop word right before the suffix is part of the name
         i -= 1
     return i
@@ -323,7 +327,7 @@ def _bounded(text: str, start: int, floor: int) -> bool:
     if start <= floor:
         return True
     ch = text[start - 1]
-    return not _is_cjk(ch) or ch in _NAME_STOPS or any(text.endswith(w, 0, start) for w in _NAME_STOP_WORDS)
+    return not _is_cjk(ch) or ch in _NAME_STOPS or text.endswith(_NAME_STOP_WORDS, 0, start)
 
 
 def _gazetteer_places(text: str, vocab: _Vocab) -> list[Entity]:
@@ -717,14 +721,13 @@ def _strip_right(phrase: str, vocab: _Vocab) -> str:
         if m and m.start() < len(phrase):
             phrase, changed = phrase[: m.start()], True
             continue
-        m = re.search(f"(?:{vocab.basis_re.pattern})$", phrase)
+        m = vocab.basis_end_re.search(phrase)
         if m:
             phrase, changed = phrase[: m.start()], True
             continue
-        for word in vocab.connectors:
-            if phrase.endswith(word):
-                phrase, changed = phrase[: -len(word)], True
-                break
+        if phrase.endswith(vocab.connectors):  # one C call rules out the common case
+            word = next(w for w in vocab.connectors if phrase.endswith(w))  # longest first
+            phrase, changed = phrase[: -len(word)], True
     return phrase
 
 
@@ -735,18 +738,21 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
         phrase = phrase.lstrip(_QUOTES + " ")
         if phrase in vocab.measures:
             break  # a keyword as a whole stays whole: 完成投资, 接待游客 ... not cut to 投资
-        for word in vocab.openers:
-            if phrase.startswith(word) and len(phrase) > len(word):
-                phrase, changed = phrase[len(word) :], True
+        # startswith(tuple) is one C call: the word loops run only when one word matches
+        opener = None
+        if phrase.startswith(vocab.openers):
+            opener = next((w for w in vocab.openers if phrase.startswith(w) and len(phrase) > len(w)), None)
+        if opener is not None:
+            phrase, changed = phrase[len(opener) :], True
+            continue
+        for pattern in vocab.opener_res:
+            m = pattern.match(phrase)
+            if m and m.end() < len(phrase):
+                phrase, changed = phrase[m.end() :], True
                 break
         else:
-            for pattern in vocab.opener_res:
-                m = pattern.match(phrase)
-                if m and m.end() < len(phrase):
-                    phrase, changed = phrase[m.end() :], True
-                    break
-            else:
-                # a leading verb (改造老旧小区 -> 老旧小区) when a noun of 2+ characters remains
+            # a leading verb (改造老旧小区 -> 老旧小区) when a noun of 2+ characters remains
+            if phrase.startswith(vocab.measure_verbs):
                 for verb in vocab.measure_verbs:
                     if (phrase.startswith(verb) and len(phrase) - len(verb) >= 2
                             and phrase[len(verb)] not in vocab.measure_verb_blockers):
@@ -878,7 +884,7 @@ def _find_measure(
     if not _valid_measure(after, vocab) or after.startswith(vocab.phrase_verbs):
         after = ""  # 800人增至目前: a verb after the figure starts the next span, not a noun
     noun_follows = fig.kind in ("count", "duration", "length") or fig.surface[-1:] in _CLASSIFIER_END
-    keyword_after = bool(after) and any(after.startswith(k) for k in vocab.measures if len(k) >= 2)
+    keyword_after = bool(after) and after.startswith(vocab.long_measures)
 
     if fig.kind == "date":
         return _Measure(None, None)
