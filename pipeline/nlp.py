@@ -25,7 +25,9 @@ import logging
 import re
 from pathlib import Path
 
+import numpy as np
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -52,11 +54,21 @@ class _CheckFailed(Exception):
     """One failed check of an installed zh_core_web_sm; the message says which."""
 
 
+# SENT_START values in a Doc array: 1 starts a sentence, -1 (as uint64) does not
+_NOT_SENT_START = np.iinfo(np.uint64).max
+
+
 @Language.component(SINGLE_SENTENCE)
 def single_sentence(doc: Doc) -> Doc:
-    """Mark the Doc as one sentence (texts arrive one sentence each)."""
-    for i, token in enumerate(doc):
-        token.is_sent_start = i == 0
+    """Mark the Doc as one sentence (texts arrive one sentence each).
+
+    One array write, not a Python loop creating every Token (a tenth of the blank
+    pipeline's time); the Doc is byte-identical to setting ``is_sent_start`` per token.
+    """
+    if len(doc):
+        starts = np.full((len(doc), 1), _NOT_SENT_START, dtype=np.uint64)
+        starts[0, 0] = 1
+        doc.from_array([SENT_START], starts)
     return doc
 
 
