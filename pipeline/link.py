@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from pipeline.resources import data_path, load_lines, load_toml
@@ -349,6 +349,13 @@ def _gazetteer_places(text: str, vocab: _Vocab) -> list[Entity]:
     return found
 
 
+@lru_cache(maxsize=16)
+def _gazetteer_places_of(text: str) -> tuple[Entity, ...]:
+    """The gazetteer matches of a sentence, remembered: ``observe`` and ``link_figures``
+    scan the same sentence one after the other, and the matches do not depend on figures."""
+    return tuple(_gazetteer_places(text, _vocab()))
+
+
 def _suffix_places(text: str, vocab: _Vocab, known: list[Entity], blocked: list[tuple[int, int]]) -> list[Entity]:
     """Townships, villages, streets and zones: a short name before 乡/镇/村/开发区 ..."""
     ends = {e.end for e in known}
@@ -482,8 +489,7 @@ def _scan(text: str, doc: Any | None, figures: list[Figure] | None) -> tuple[lis
     """(entities without overlaps, every place found, nested ones included: 小店镇 in 小店镇党委)."""
     vocab = _vocab()
     figure_spans = [(f.start, f.end) for f in figures or []]
-    gaz = _gazetteer_places(text, vocab)
-    gaz = [g for g in gaz if not any(fs < g.end and g.start < fe for fs, fe in figure_spans)]
+    gaz = [g for g in _gazetteer_places_of(text) if not any(fs < g.end and g.start < fe for fs, fe in figure_spans)]
     places = gaz + _suffix_places(text, vocab, gaz, [(g.start, g.end) for g in gaz] + figure_spans)
     places = _chain_places(places, text)
     # an anaphor is no part of a name: 该乡党委 is the 该乡 party committee, not an org "该乡党委"
@@ -920,8 +926,8 @@ _VERB_TAGS = frozenset(["v", "vd", "VV", "VERB"])
 def _last_verb_end(doc: Any | None, start: int, end: int) -> int:
     """With a tagged Doc: the end of the last verb in [start, end) that still has words after
     it, so 配合公安系统打击窝点45个 measures 窝点; 0 when there is no such verb or no tags."""
-    if doc is None:
-        return 0
+    if doc is None or not (doc.has_annotation("POS") or doc.has_annotation("TAG")):
+        return 0  # untagged (blank): no verb to find, and no Token built per character to learn it
     best = 0
     for token in doc:
         s, e = token.idx, token.idx + len(token.text)
