@@ -46,6 +46,8 @@ class RunSummary:
 
 
 ProgressCallback = Callable[[RunSummary, str], None]
+# documents written per transaction: one INSERT per table per batch, whole documents only
+WRITE_BATCH = 32
 EngineName = Literal["local", "ray"]
 # documents whose stored hashes are looked up in one query (skip-stored check)
 SKIP_LOOKUP_BATCH = 256
@@ -83,28 +85,19 @@ def run_corpus(
     status = "failed"
     try:
         items = iter_documents(paths, published=published, max_bytes=max_bytes)
+        pending: list[tuple[RawDocument, DocumentResult]] = []
         for item, result in doc_engine.map(_skip_stored(items, store, force, summary, run_id), target):
             if isinstance(item, DocumentError):
                 _record(store, run_id, summary, item)
-                continue
-            if isinstance(result, DocumentError):
+            elif isinstance(result, DocumentError):
                 _record(store, run_id, summary, result)
-                continue
-            assert result is not None
-            # engines whose workers write (Ray against PostgreSQL) hand back the outcome
-            outcome = result if isinstance(result, WriteOutcome) else store.write_document(result, run_id, force=force)
-            if outcome.status in ("added", "replaced"):
-                for warning in outcome.warnings:
-                    _record(store, run_id, summary, warning)
-                summary.documents += 1
-                summary.sentences += outcome.sentences
-                summary.facts += outcome.facts
-                summary.chars += len(item.text)
-                summary.facts_by_kind.update(outcome.facts_by_kind)
-            elif outcome.status == "skipped":
-                summary.skipped += 1
-            if progress:
-                progress(summary, item.doc_id)
+            elif isinstance(result, WriteOutcome):  # engines whose workers write (Ray + PostgreSQL)
+                _count(store, run_id, summary, item, result, progress)
+            elif result is not None:
+                pending.append((item, result))
+                if len(pending) >= WRITE_BATCH:
+                    _flush(store, run_id, force, summary, pending, progress)
+        _flush(store, run_id, force, summary, pending, progress)
         status = "partial" if any(e.severity == "error" for e in summary.errors) else "ok"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -134,6 +127,48 @@ def make_document_engine(
     if workers is not None and workers > 1:
         return PoolEngine(model, workers)
     return LocalEngine(pipeline or Pipeline.load(model))
+
+
+def _flush(store: Store, run_id: int, force: bool, summary: RunSummary,
+           pending: list[tuple[RawDocument, DocumentResult]], progress: ProgressCallback | None) -> None:
+    """Write the pending documents in one transaction, then count what happened."""
+    if not pending:
+        return
+    try:
+        outcomes: list[WriteOutcome | None] = list(store.write_documents([r for _, r in pending], run_id, force=force))
+    except Exception:  # noqa: BLE001 - one document spoiled the batch: settle them one by one
+        outcomes = [_write_one(store, run_id, force, summary, doc, result) for doc, result in pending]
+    for (doc, _), outcome in zip(pending, outcomes):
+        if outcome is not None:
+            _count(store, run_id, summary, doc, outcome, progress)
+    pending.clear()
+
+
+def _write_one(store: Store, run_id: int, force: bool, summary: RunSummary, doc: RawDocument,
+               result: DocumentResult) -> WriteOutcome | None:
+    try:
+        return store.write_document(result, run_id, force=force)
+    except Exception as exc:  # noqa: BLE001 - the document is not stored; the run goes on
+        log.exception("writing %s failed", doc.source)
+        _record(store, run_id, summary, DocumentError(source=doc.source, doc_id=doc.doc_id, stage="store",
+                                                      message=f"{type(exc).__name__}: {str(exc).splitlines()[0]}"))
+        return None
+
+
+def _count(store: Store, run_id: int, summary: RunSummary, doc: RawDocument, outcome: WriteOutcome,
+           progress: ProgressCallback | None) -> None:
+    if outcome.status in ("added", "replaced"):
+        for warning in outcome.warnings:
+            _record(store, run_id, summary, warning)
+        summary.documents += 1
+        summary.sentences += outcome.sentences
+        summary.facts += outcome.facts
+        summary.chars += len(doc.text)
+        summary.facts_by_kind.update(outcome.facts_by_kind)
+    elif outcome.status == "skipped":
+        summary.skipped += 1
+    if progress:
+        progress(summary, doc.doc_id)
 
 
 def _skip_stored(

@@ -299,55 +299,69 @@ class Store:
             return {doc_id: sha for doc_id, sha in rows}
 
     def write_document(self, result: DocumentResult, run_id: int | None, *, force: bool = False) -> WriteOutcome:
-        """Write one document's rows in one transaction.
+        """Write one document's rows in one transaction (see `write_documents`)."""
+        return self.write_documents([result], run_id, force=force)[0]
+
+    def write_documents(self, results: Sequence[DocumentResult], run_id: int | None, *,
+                        force: bool = False) -> list[WriteOutcome]:
+        """Write a batch of documents in one transaction: one statement per table, whole
+        documents only, so a kill leaves each document either fully stored or absent.
 
         Already stored with the same text: skipped. Stored with a different text:
         'changed' (left alone) unless `force`, which replaces all its rows at once.
         """
+        if len({r.document.doc_id for r in results}) != len(results):
+            return [o for r in results for o in self.write_documents([r], run_id, force=force)]
         try:
-            return self._write_document(result, run_id, force)
+            return self._write_batch(results, run_id, force)
         except IntegrityError:
+            if len(results) > 1:
+                raise  # the caller settles the batch document by document (run._flush)
             # another writer (a concurrent run, a Ray worker) stored this document between
             # our check and our insert: its rows stand, ours were rolled back whole
-            if self.stored_hash(result.document.doc_id) is None:
+            if self.stored_hash(results[0].document.doc_id) is None:
                 raise
-            return WriteOutcome("skipped")
+            return [WriteOutcome("skipped")]
 
-    def _write_document(self, result: DocumentResult, run_id: int | None, force: bool) -> WriteOutcome:
-        doc = result.document
+    def _write_batch(self, results: Sequence[DocumentResult], run_id: int | None, force: bool) -> list[WriteOutcome]:
+        ids = [r.document.doc_id for r in results]
+        outcomes: list[WriteOutcome] = []
+        writing: list[DocumentResult] = []
         with self.engine.begin() as conn:
-            stored = conn.execute(select(DocumentRow.sha256).where(DocumentRow.id == doc.doc_id)).scalar_one_or_none()
-            if stored is not None and not force:
-                return WriteOutcome("skipped" if stored == doc.sha256 else "changed")
-            if stored is not None:
+            stored = dict(conn.execute(select(DocumentRow.id, DocumentRow.sha256).where(DocumentRow.id.in_(ids))).all())
+            for r in results:
+                old = stored.get(r.document.doc_id)
+                if old is not None and not force:
+                    outcomes.append(WriteOutcome("skipped" if old == r.document.sha256 else "changed"))
+                    continue
+                kinds: dict[str, int] = {}
+                for f in r.facts:
+                    kinds[f.kind] = kinds.get(f.kind, 0) + 1
+                outcomes.append(WriteOutcome("replaced" if old is not None else "added", len(r.sentences),
+                                             len(r.facts), kinds, list(r.warnings)))
+                writing.append(r)
+            replaced = [r.document.doc_id for r in writing if r.document.doc_id in stored]
+            if replaced:
                 for table in (FactRow, SentenceRow, ArticleRow, DocumentRow):
                     key = table.id if table is DocumentRow else table.doc_id
-                    conn.execute(delete(table).where(key == doc.doc_id))
-            conn.execute(insert(DocumentRow).values(
-                id=doc.doc_id, source=doc.source, title=doc.title, published=doc.published,
-                published_from=doc.published_from, encoding=doc.encoding, format=doc.format,
-                sha256=doc.sha256, n_chars=len(doc.text), raw_text=doc.text, run_id=run_id,
-            ))
-            if result.articles:
-                conn.execute(insert(ArticleRow), [
-                    {"doc_id": doc.doc_id, "index": a.index, "title": a.title, "start": a.start, "end": a.end}
-                    for a in result.articles
-                ])
-            if result.sentences:
-                conn.execute(insert(SentenceRow), [
-                    {"doc_id": doc.doc_id, "index": s.index, "article": s.article, "start": s.start,
-                     "end": s.end, "text": s.text}
-                    for s in result.sentences
-                ])
-            if result.facts:
-                conn.execute(insert(FactRow), [
-                    {**f.model_dump(exclude={"id", "run_id"}), "run_id": run_id} for f in result.facts
-                ])
-        kinds: dict[str, int] = {}
-        for f in result.facts:
-            kinds[f.kind] = kinds.get(f.kind, 0) + 1
-        return WriteOutcome("replaced" if stored is not None else "added", len(result.sentences), len(result.facts), kinds,
-                            list(result.warnings))
+                    conn.execute(delete(table).where(key.in_(replaced)))
+            if not writing:
+                return outcomes
+            conn.execute(insert(DocumentRow), [
+                {"id": d.doc_id, "source": d.source, "title": d.title, "published": d.published,
+                 "published_from": d.published_from, "encoding": d.encoding, "format": d.format,
+                 "sha256": d.sha256, "n_chars": len(d.text), "raw_text": d.text, "run_id": run_id}
+                for d in (r.document for r in writing)
+            ])
+            articles = [{"doc_id": r.document.doc_id, "index": a.index, "title": a.title, "start": a.start,
+                         "end": a.end} for r in writing for a in r.articles]
+            sentences = [{"doc_id": r.document.doc_id, "index": s.index, "article": s.article, "start": s.start,
+                          "end": s.end, "text": s.text} for r in writing for s in r.sentences]
+            facts = [{**f.model_dump(exclude={"id", "run_id"}), "run_id": run_id} for r in writing for f in r.facts]
+            for table, rows in ((ArticleRow, articles), (SentenceRow, sentences), (FactRow, facts)):
+                if rows:
+                    conn.execute(insert(table), rows)
+        return outcomes
 
     def record_error(self, run_id: int | None, error: DocumentError) -> None:
         with self.engine.begin() as conn:

@@ -119,3 +119,50 @@ def test_query_reads_the_facts_view(tmp_path):
     with pytest.raises(StoreError, match="read-only"):
         run_query(str(db), "DROP TABLE facts")
     assert _count(db, "facts") == 3
+
+
+def test_a_batch_writes_whole_documents_with_each_its_own_outcome(tmp_path):
+    db = tmp_path / "f.db"
+    store = Store(str(db))
+    store.write_document(_result(doc_id="kept"), None)
+    store.write_document(_result(doc_id="edited"), None)
+    batch = [_result(doc_id="new"), _result(doc_id="kept"), _result(TEXT.replace("446名", "44名"), doc_id="edited")]
+    assert [o.status for o in store.write_documents(batch, None)] == ["added", "skipped", "changed"]
+    assert [o.status for o in store.write_documents(batch, None, force=True)] == ["replaced", "replaced", "replaced"]
+    assert (_count(db, "documents"), _count(db, "sentences"), _count(db, "facts")) == (3, 6, 8)
+    assert _count(db, "facts", "WHERE doc_id = 'edited'") == 2  # its text lost the 446名 fact
+
+
+def test_a_batch_with_a_failing_document_is_all_or_nothing(tmp_path):
+    db = tmp_path / "f.db"
+    store = Store(str(db))
+    bad = _result(doc_id="bad")
+    bad.facts.append(bad.facts[0].model_copy())  # violates the facts' natural key
+    with pytest.raises(Exception):
+        store.write_documents([_result(doc_id="a"), bad, _result(doc_id="b")], None)
+    assert _count(db, "documents") == 0  # the batch is one transaction
+
+
+def test_a_run_settles_a_spoiled_batch_document_by_document(tmp_path, monkeypatch):
+    """One document that cannot be written is an error row; the others of its batch are stored."""
+    from pipeline import run as run_module
+    from pipeline.process import Pipeline
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "bad", "b"):
+        (src / f"{name}.txt").write_text(TEXT, encoding="utf-8")
+    real_process = Pipeline.process
+
+    def process(self, doc):
+        result = real_process(self, doc)
+        if doc.doc_id == "bad":
+            result.facts.append(result.facts[0].model_copy())  # a duplicate natural key
+        return result
+
+    monkeypatch.setattr(Pipeline, "process", process)
+    summary = run_module.run_corpus([str(src)], str(tmp_path / "f.db"), model="blank")
+    assert (summary.documents, summary.status) == (2, "partial")
+    ((error,),) = [[e for e in summary.errors if e.severity == "error"]]
+    assert (error.doc_id, error.stage) == ("bad", "store") and "IntegrityError" in error.message
+    assert sorted(r[0] for r in sqlite3.connect(tmp_path / "f.db").execute("SELECT id FROM documents")) == ["a", "b"]
