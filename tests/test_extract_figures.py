@@ -102,3 +102,21 @@ def test_never_raises_and_surfaces_are_exact(text: str) -> None:
         assert fig.start >= previous_end  # in order, not overlapping
         previous_end = fig.end
         assert fig.kind != "date"
+
+
+@pytest.mark.parametrize(
+    "text, value, base_value",
+    [
+        ("营收1.0753亿元", 107530000.0, 107530000.0),
+        ("投资2.3亿美元", 230000000.0, 230000000.0),
+        ("1.1万亿元", 1100000000000.0, 1100000000000.0),
+        ("0.07万吨", 700.0, 700000.0),
+        ("三点五亿元", 350000000.0, 350000000.0),
+        ("0.3万人", 3000.0, 3000.0),
+        ("20至30万元", 200000.0, 200000.0),
+    ],
+)
+def test_values_are_the_exact_decimals_the_text_writes(text, value, base_value):
+    """Equality, not closeness: value × scale is computed in decimal, never leaving float dust."""
+    (fig,) = find_figures(text)
+    assert fig.value == value and fig.base_value == base_value

@@ -30,6 +30,7 @@ from pipeline.extract.numbers import (
     parse_arabic,
     parse_numeral,
     scale_value,
+    scaled,
     trailing_scale,
 )
 from pipeline.resources import load_lines, load_toml
@@ -250,9 +251,9 @@ def _read_number(m: re.Match[str], i: int) -> tuple[NumberReading, float, bool]:
     value_max = reading.value_max
     scale = m.group(f"s{i}")
     if scale:
-        value *= scale_value(scale)
+        value = scaled(value, scale_value(scale))
         if value_max is not None:
-            value_max *= scale_value(scale)
+            value_max = scaled(value_max, scale_value(scale))
     sign = m.group(f"sign{i}")
     if sign:
         value = -value
@@ -329,7 +330,7 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
             has_range = False
         else:
             if not (u1 or m.group("s1")) and trailing_scale(m.group("n1")) == 1:
-                value *= trailing_scale(m.group("n2")) * (scale_value(m.group("s2")) if m.group("s2") else 1)
+                value = scaled(value, trailing_scale(m.group("n2")) * (scale_value(m.group("s2")) if m.group("s2") else 1))
             top = second.value_max if second.value_max is not None else value2
             low, high = min(value, value2), max(value, top)
             value, value_max, qualifier = low, high, "range"
@@ -500,8 +501,8 @@ def _to_figure(text: str, cand: _Candidate) -> Figure:
         value_max=cand.value_max,
         unit=unit.code,
         qualifier=cand.qualifier,  # type: ignore[arg-type]
-        base_value=cand.value * unit.factor,
-        base_value_max=None if cand.value_max is None else cand.value_max * unit.factor,
+        base_value=scaled(cand.value, unit.factor),
+        base_value_max=None if cand.value_max is None else scaled(cand.value_max, unit.factor),
         base_unit=unit.base,
         surface=text[cand.start : cand.end],
         start=cand.start,

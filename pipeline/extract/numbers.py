@@ -7,6 +7,8 @@ matched into values. Vocabulary (digits and scale words) lives in data/scales.to
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -101,16 +103,16 @@ def _evaluate_tokens(tokens: list[float | str]) -> float:
                 current = 1.0
             if scale >= last_small:
                 raise NumeralError("scales not descending")
-            section += current * scale
+            section += scaled(current, scale)
             last_small, current, prev_scale = scale, None, scale
         else:
             chunk = section + (current or 0.0)
             if chunk == 0:
                 total = (total or 1.0) * scale  # 万亿; a bare 万 is 1万
             elif total and total < scale:
-                total = (total + chunk) * scale  # 一万二千亿
+                total = scaled(total + chunk, scale)  # 一万二千亿
             else:
-                total += chunk * scale
+                total += scaled(chunk, scale)
             section, current, last_small, prev_scale = 0.0, None, 10**9, scale
         after_zero = False
     if current is not None:
@@ -219,6 +221,17 @@ def parse_numeral(s: str) -> NumberReading:
         high = parse_chinese_number(s[:pair] + s[pair + 1 :])
         return NumberReading(value=low, value_max=high, qualifier="range")
     return NumberReading(value=parse_chinese_number(s), is_one=s in ("一", "壹"))
+
+
+def scaled(value: float, factor: float) -> float:
+    """value × factor in decimal arithmetic: 1.0753 × 1e8 is 107530000, not 107529999.99999999.
+
+    The text writes decimal numbers; multiplying their binary approximations by a scale
+    word or a unit factor would store values no text ever wrote.
+    """
+    if factor == 1.0:
+        return value
+    return float(Decimal(repr(value)) * Decimal(repr(factor)))
 
 
 def trailing_scale(s: str) -> float:
