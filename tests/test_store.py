@@ -166,3 +166,18 @@ def test_a_run_settles_a_spoiled_batch_document_by_document(tmp_path, monkeypatc
     ((error,),) = [[e for e in summary.errors if e.severity == "error"]]
     assert (error.doc_id, error.stage) == ("bad", "store") and "IntegrityError" in error.message
     assert sorted(r[0] for r in sqlite3.connect(tmp_path / "f.db").execute("SELECT id FROM documents")) == ["a", "b"]
+
+
+def test_read_connections_are_refused_writes_by_the_driver(tmp_path):
+    """query, export, review and report read through read_connection: even SQL that slipped
+    past the keyword check cannot write."""
+    import sqlalchemy.exc
+
+    from pipeline.store import read_connection
+
+    db = tmp_path / "f.db"
+    Store(str(db)).write_document(_result(), None)
+    with read_connection(str(db)) as conn:
+        with pytest.raises(sqlalchemy.exc.OperationalError, match="readonly"):
+            conn.exec_driver_sql("DELETE FROM facts")
+    assert _count(db, "facts") == 3
