@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pipeline import __version__
 from pipeline.ingest import iter_documents
 from pipeline.process import Pipeline
-from pipeline.store import Store, WriteOutcome
+from pipeline.store import PreparedDocument, Store, WriteOutcome, Writable, prepare_document
 from schemas.records import DocumentError, DocumentResult, RawDocument
 
 log = logging.getLogger("zhfacts.run")
@@ -85,7 +85,7 @@ def run_corpus(
     status = "failed"
     try:
         items = iter_documents(paths, published=published, max_bytes=max_bytes)
-        pending: list[tuple[RawDocument, DocumentResult]] = []
+        pending: list[tuple[RawDocument, Writable]] = []
         for item, result in doc_engine.map(_skip_stored(items, store, force, summary, run_id), target):
             if isinstance(item, DocumentError):
                 _record(store, run_id, summary, item)
@@ -130,7 +130,7 @@ def make_document_engine(
 
 
 def _flush(store: Store, run_id: int, force: bool, summary: RunSummary,
-           pending: list[tuple[RawDocument, DocumentResult]], progress: ProgressCallback | None) -> None:
+           pending: list[tuple[RawDocument, Writable]], progress: ProgressCallback | None) -> None:
     """Write the pending documents in one transaction, then count what happened."""
     if not pending:
         return
@@ -145,7 +145,7 @@ def _flush(store: Store, run_id: int, force: bool, summary: RunSummary,
 
 
 def _write_one(store: Store, run_id: int, force: bool, summary: RunSummary, doc: RawDocument,
-               result: DocumentResult) -> WriteOutcome | None:
+               result: Writable) -> WriteOutcome | None:
     try:
         return store.write_document(result, run_id, force=force)
     except Exception as exc:  # noqa: BLE001 - the document is not stored; the run goes on
@@ -210,7 +210,7 @@ def process_safely(pipe: Pipeline, doc: RawDocument) -> DocumentResult | Documen
 Item = RawDocument | DocumentError
 # per item: the result to write, an error, an outcome a worker already wrote, or None
 # (the item was itself an error)
-Outcome = tuple[Item, DocumentResult | DocumentError | WriteOutcome | None]
+Outcome = tuple[Item, DocumentResult | PreparedDocument | DocumentError | WriteOutcome | None]
 
 
 @dataclass(frozen=True)
@@ -257,9 +257,11 @@ def _worker_model_name(_: object) -> str:
     return _WORKER_PIPELINE.model_name
 
 
-def _worker_process(doc: RawDocument) -> DocumentResult | DocumentError:
+def _worker_process(doc: RawDocument) -> PreparedDocument | DocumentError:
+    """In a worker: process, and turn the result into plain rows, cheap to send back."""
     assert _WORKER_PIPELINE is not None
-    return process_safely(_WORKER_PIPELINE, doc)
+    result = process_safely(_WORKER_PIPELINE, doc)
+    return result if isinstance(result, DocumentError) else prepare_document(result)
 
 
 class PoolEngine(DocumentEngine):

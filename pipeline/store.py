@@ -224,6 +224,48 @@ class WriteOutcome:
     warnings: list[DocumentError] = field(default_factory=list)
 
 
+@dataclass
+class PreparedDocument:
+    """One document's rows, ready to insert (without run ids, added at write time).
+
+    Built where the document was processed (a worker process), so what travels to the one
+    writer is plain rows, not hundreds of Pydantic records to pickle and unpickle.
+    """
+
+    doc_id: str
+    sha256: str
+    document: dict[str, Any]
+    articles: list[dict[str, Any]]
+    sentences: list[dict[str, Any]]
+    facts: list[dict[str, Any]]
+    facts_by_kind: dict[str, int]
+    warnings: list[DocumentError]
+
+
+def prepare_document(result: DocumentResult) -> PreparedDocument:
+    d = result.document
+    kinds: dict[str, int] = {}
+    for f in result.facts:
+        kinds[f.kind] = kinds.get(f.kind, 0) + 1
+    return PreparedDocument(
+        doc_id=d.doc_id,
+        sha256=d.sha256,
+        document={"id": d.doc_id, "source": d.source, "title": d.title, "published": d.published,
+                  "published_from": d.published_from, "encoding": d.encoding, "format": d.format,
+                  "sha256": d.sha256, "n_chars": len(d.text), "raw_text": d.text},
+        articles=[{"doc_id": d.doc_id, "index": a.index, "title": a.title, "start": a.start, "end": a.end}
+                  for a in result.articles],
+        sentences=[{"doc_id": d.doc_id, "index": s.index, "article": s.article, "start": s.start, "end": s.end,
+                    "text": s.text} for s in result.sentences],
+        facts=[f.model_dump(exclude={"id", "run_id"}) for f in result.facts],
+        facts_by_kind=kinds,
+        warnings=list(result.warnings),
+    )
+
+
+Writable = DocumentResult | PreparedDocument
+
+
 def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -298,11 +340,11 @@ class Store:
             rows = conn.execute(select(DocumentRow.id, DocumentRow.sha256).where(DocumentRow.id.in_(list(doc_ids))))
             return {doc_id: sha for doc_id, sha in rows}
 
-    def write_document(self, result: DocumentResult, run_id: int | None, *, force: bool = False) -> WriteOutcome:
+    def write_document(self, result: Writable, run_id: int | None, *, force: bool = False) -> WriteOutcome:
         """Write one document's rows in one transaction (see `write_documents`)."""
         return self.write_documents([result], run_id, force=force)[0]
 
-    def write_documents(self, results: Sequence[DocumentResult], run_id: int | None, *,
+    def write_documents(self, results: Sequence[Writable], run_id: int | None, *,
                         force: bool = False) -> list[WriteOutcome]:
         """Write a batch of documents in one transaction: one statement per table, whole
         documents only, so a kill leaves each document either fully stored or absent.
@@ -310,54 +352,45 @@ class Store:
         Already stored with the same text: skipped. Stored with a different text:
         'changed' (left alone) unless `force`, which replaces all its rows at once.
         """
-        if len({r.document.doc_id for r in results}) != len(results):
-            return [o for r in results for o in self.write_documents([r], run_id, force=force)]
+        prepared = [r if isinstance(r, PreparedDocument) else prepare_document(r) for r in results]
+        if len({p.doc_id for p in prepared}) != len(prepared):
+            return [o for p in prepared for o in self.write_documents([p], run_id, force=force)]
         try:
-            return self._write_batch(results, run_id, force)
+            return self._write_batch(prepared, run_id, force)
         except IntegrityError:
             if len(results) > 1:
                 raise  # the caller settles the batch document by document (run._flush)
             # another writer (a concurrent run, a Ray worker) stored this document between
             # our check and our insert: its rows stand, ours were rolled back whole
-            if self.stored_hash(results[0].document.doc_id) is None:
+            if self.stored_hash(prepared[0].doc_id) is None:
                 raise
             return [WriteOutcome("skipped")]
 
-    def _write_batch(self, results: Sequence[DocumentResult], run_id: int | None, force: bool) -> list[WriteOutcome]:
-        ids = [r.document.doc_id for r in results]
+    def _write_batch(self, batch: Sequence[PreparedDocument], run_id: int | None, force: bool) -> list[WriteOutcome]:
         outcomes: list[WriteOutcome] = []
-        writing: list[DocumentResult] = []
+        writing: list[PreparedDocument] = []
         with self.engine.begin() as conn:
+            ids = [p.doc_id for p in batch]
             stored = dict(conn.execute(select(DocumentRow.id, DocumentRow.sha256).where(DocumentRow.id.in_(ids))).all())
-            for r in results:
-                old = stored.get(r.document.doc_id)
+            for p in batch:
+                old = stored.get(p.doc_id)
                 if old is not None and not force:
-                    outcomes.append(WriteOutcome("skipped" if old == r.document.sha256 else "changed"))
+                    outcomes.append(WriteOutcome("skipped" if old == p.sha256 else "changed"))
                     continue
-                kinds: dict[str, int] = {}
-                for f in r.facts:
-                    kinds[f.kind] = kinds.get(f.kind, 0) + 1
-                outcomes.append(WriteOutcome("replaced" if old is not None else "added", len(r.sentences),
-                                             len(r.facts), kinds, list(r.warnings)))
-                writing.append(r)
-            replaced = [r.document.doc_id for r in writing if r.document.doc_id in stored]
+                outcomes.append(WriteOutcome("replaced" if old is not None else "added", len(p.sentences),
+                                             len(p.facts), dict(p.facts_by_kind), list(p.warnings)))
+                writing.append(p)
+            replaced = [p.doc_id for p in writing if p.doc_id in stored]
             if replaced:
                 for table in (FactRow, SentenceRow, ArticleRow, DocumentRow):
                     key = table.id if table is DocumentRow else table.doc_id
                     conn.execute(delete(table).where(key.in_(replaced)))
             if not writing:
                 return outcomes
-            conn.execute(insert(DocumentRow), [
-                {"id": d.doc_id, "source": d.source, "title": d.title, "published": d.published,
-                 "published_from": d.published_from, "encoding": d.encoding, "format": d.format,
-                 "sha256": d.sha256, "n_chars": len(d.text), "raw_text": d.text, "run_id": run_id}
-                for d in (r.document for r in writing)
-            ])
-            articles = [{"doc_id": r.document.doc_id, "index": a.index, "title": a.title, "start": a.start,
-                         "end": a.end} for r in writing for a in r.articles]
-            sentences = [{"doc_id": r.document.doc_id, "index": s.index, "article": s.article, "start": s.start,
-                          "end": s.end, "text": s.text} for r in writing for s in r.sentences]
-            facts = [{**f.model_dump(exclude={"id", "run_id"}), "run_id": run_id} for r in writing for f in r.facts]
+            conn.execute(insert(DocumentRow), [{**p.document, "run_id": run_id} for p in writing])
+            articles = [a for p in writing for a in p.articles]
+            sentences = [x for p in writing for x in p.sentences]
+            facts = [{**f, "run_id": run_id} for p in writing for f in p.facts]
             for table, rows in ((ArticleRow, articles), (SentenceRow, sentences), (FactRow, facts)):
                 if rows:
                     conn.execute(insert(table), rows)

@@ -11,7 +11,8 @@ import pytest
 
 from bench.corpus import write_corpus
 from pipeline.run import Item, PoolEngine, RunTarget, run_corpus
-from schemas.records import DocumentError, DocumentResult, RawDocument
+from pipeline.store import PreparedDocument
+from schemas.records import DocumentError, RawDocument
 
 FACT_COLUMNS = '"doc_id", "start", "end", "kind", "surface", "value", "value_max", "unit", "qualifier", ' \
                '"base_value", "date", "date_end", "measure", "subject", "change", "direction", "basis", "sentence_index"'
@@ -72,7 +73,8 @@ def test_the_pool_streams_with_at_most_two_batches_in_flight() -> None:
             seen.append(item.source)
             ahead = max(ahead, source.pulled - len(seen))
             if isinstance(item, RawDocument):
-                assert isinstance(result, DocumentResult) and result.document.doc_id == item.doc_id
+                # workers send rows ready to insert, not Pydantic records
+                assert isinstance(result, PreparedDocument) and result.doc_id == item.doc_id
             else:
                 assert result is None
     finally:
