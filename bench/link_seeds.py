@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.evaluate import strings_overlap  # noqa: E402
 from pipeline.link import LinkContext, link_figures  # noqa: E402
 from pipeline.normalise import normalise  # noqa: E402
 from pipeline.segment import segment  # noqa: E402
@@ -30,12 +31,8 @@ from schemas.records import Figure, RawDocument  # noqa: E402
 GOLD = ROOT.parent / "shared" / "eval" / "seeds.gold.jsonl"
 
 
-def overlaps(a: str | None, b: str | None) -> bool:
-    if not a or not b:
-        return False
-    if a in b or b in a:
-        return True
-    return any(a[i : i + 2] in b for i in range(len(a) - 1))
+# the scorer's own definition of "overlap of the two strings" (FORMAT.md)
+overlaps = strings_overlap
 
 
 class LacDocs:
