@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pipeline.resources import data_path, load_lines, load_toml
@@ -560,7 +561,6 @@ def _org_kind(name: str) -> str | None:
 # --------------------------------------------------------------------------- context
 
 
-@dataclass
 class LinkContext:
     """Per-article memory: the last place of each level and the last organisation of each
     kind (company, bank, bureau) named.
@@ -568,40 +568,81 @@ class LinkContext:
     ``observe`` is called for every sentence in order, before ``link_figures`` sees the
     same sentence; anaphors resolve against the state *before* that sentence plus what
     the sentence itself names ahead of the anaphor.
+
+    Observation is lazy: ``observe`` only queues the sentence, and the queued sentences
+    are scanned, in order, the first time the state is read. Most sentences hold no figure
+    and most figure sentences need no memory (no anaphor, no carried-over topic), so the
+    name scan of an article's tail is usually never run. ``eager=True`` scans at once.
     """
 
-    last: dict[str, str] = field(default_factory=dict)  # level or org kind -> name
-    # the owner named at the head of a sentence that the segmenter cut at ；or ：: the
-    # sentences after it, up to the full stop, are still about it
-    topic: str | None = None
-    _before: dict[str, str] = field(default_factory=dict)
-    _text: str | None = None
-    _topic_before: str | None = None
-    _continues: bool = False
+    def __init__(self, eager: bool = False) -> None:
+        self._eager = eager
+        self._pending: list[str] = []  # observed, not yet scanned, in order
+        self._last: dict[str, str] = {}  # level or org kind -> name
+        # the owner named at the head of a sentence that the segmenter cut at ；or ：: the
+        # sentences after it, up to the full stop, are still about it
+        self._topic: str | None = None
+        self._before: dict[str, str] = {}
+        self._text: str | None = None
+        self._topic_before: str | None = None
+        self._continues = False
+
+    @property
+    def last(self) -> dict[str, str]:
+        self._sync()
+        return self._last
+
+    @property
+    def topic(self) -> str | None:
+        self._sync()
+        return self._topic
 
     def observe(self, text: str) -> None:
-        self._before = dict(self.last)
-        self._topic_before = self.topic if self._continues else None
+        self._pending.append(text)
+        if self._eager:
+            self._sync()
+
+    def _sync(self) -> None:
+        """Scan the queued sentences, in order, exactly as eager observation would have."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            for text in pending:
+                self._observe_now(text)
+
+    def _observe_now(self, text: str) -> None:
+        self._before = dict(self._last)
+        self._topic_before = self._topic if self._continues else None
         self._text = text
         entities, places = _scan(text, None, None)
         entities = _with_roles(text, entities)
         if not self._continues:
-            self.topic = _head_owner(text, entities + _anaphors(text, entities, self._before))
+            self._topic = _head_owner(text, entities + _anaphors(text, entities, self._before.get))
         # places inside org names count too (小店镇党委 names 小店镇); in text order
         named = [e for e in entities if e.kind != "anaphor"]
         spans = {(e.start, e.end) for e in named}
         nested = [p for p in places if (p.start, p.end) not in spans]
         for ent in sorted(named + nested, key=lambda e: (e.start, -e.length)):
-            self._remember(ent, self.last)
+            self._remember(ent, self._last)
         self._continues = text.rstrip().endswith(_CONTINUING_ENDS)
 
     def topic_before(self, text: str) -> str | None:
         """The owner carried over from the part of the sentence before ``text``."""
+        if self._pending:
+            if text != self._pending[-1]:
+                return None  # as after the scan: ``text`` is not the sentence last observed
+            # only a sentence that ended at ；or ：carries a topic over, and whether it did
+            # needs its text, not a scan: most figures without a subject cost no scan here
+            previous_continues = (self._pending[-2].rstrip().endswith(_CONTINUING_ENDS)
+                                  if len(self._pending) >= 2 else self._continues)
+            if not previous_continues:
+                return None
+            self._sync()
         return self._topic_before if text == self._text else None
 
     def state_before(self, text: str) -> dict[str, str]:
         """The memory as it was before ``text`` (the sentence being linked)."""
-        return dict(self._before) if text == self._text else dict(self.last)
+        self._sync()
+        return dict(self._before) if text == self._text else dict(self._last)
 
     @staticmethod
     def _remember(ent: Entity, memory: dict[str, str]) -> None:
@@ -672,9 +713,11 @@ def _resolved_name(ent: Entity) -> str | None:
     return _full_name(ent.name) if ent.kind == "place" and ent.name else ent.name
 
 
-def _anaphors(text: str, entities: list[Entity], memory: dict[str, str]) -> list[Entity]:
+def _anaphors(text: str, entities: list[Entity], recall: Callable[[str], str | None]) -> list[Entity]:
     """该乡 / 全市 / 我市 / 该公司 ... resolved to the last place of that level (or org of that
-    kind) named before it; one that resolves to nothing has no name and blocks."""
+    kind) named before it; one that resolves to nothing has no name and blocks. ``recall``
+    gives the article's memory of a level; it is called only when this sentence names
+    no antecedent itself."""
     vocab = _vocab()
     out: list[Entity] = []
     for m in vocab.anaphor_re.finditer(text):
@@ -684,7 +727,7 @@ def _anaphors(text: str, entities: list[Entity], memory: dict[str, str]) -> list
         earlier = [e for e in reversed(entities) if e.end <= m.start() and _antecedent_fits(e, level)]
         strong = [e for e in earlier if e.role != "venue"]
         # this sentence's own names first, then the article's; a venue only as a last resort
-        resolved = _resolved_name(strong[0]) if strong else memory.get(level)
+        resolved = _resolved_name(strong[0]) if strong else recall(level)
         if resolved is None and earlier:
             resolved = _resolved_name(earlier[0])
         out.append(Entity(m.start(), m.end(), "anaphor", level, resolved))
@@ -1000,9 +1043,18 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
         return []
     ordered = sorted(figures, key=lambda f: f.start)
     entities = _with_roles(text, find_entities(text, doc, ordered))
-    memory = context.state_before(text)
-    topic = context.topic_before(text)
-    candidates = sorted(entities + _anaphors(text, entities, memory), key=lambda e: e.start)
+    # the article's memory and topic are read only when needed (an anaphor with no
+    # antecedent in this sentence, a figure with no subject): reading them makes the
+    # context scan every sentence queued so far, which most sentences never need
+    memory: dict[str, str] | None = None
+
+    def recall(level: str) -> str | None:
+        nonlocal memory
+        if memory is None:
+            memory = context.state_before(text)
+        return memory.get(level)
+
+    candidates = sorted(entities + _anaphors(text, entities, recall), key=lambda e: e.start)
     # a name right before a date is the subject (新乡市4月份已…); before a count or rank it
     # is the scope (新乡市首家, 全省第三)
     figure_starts = {f.start for f in ordered if f.kind != "date"}
@@ -1024,7 +1076,7 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
                 if subject.name is not None:
                     update["subject"] = subject.name
                     update["subject_start"] = subject.start if subject.kind != "anaphor" else None
-            elif topic is not None:
+            elif (topic := context.topic_before(text)) is not None:
                 update["subject"] = topic
             window_start = max(clause_start, prev_end)
             # a date inside the basis (与去年同期相比) or before the measure (今年前4个月营业收入)

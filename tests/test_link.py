@@ -379,3 +379,50 @@ def test_unresolved_anaphor_blocks_an_earlier_name() -> None:
     # 全市 names no city here, and 市住建局 is only the source: no subject at all
     text = "市住建局表示，全市改造老旧小区136个。"
     assert link(text, [fig(text, "136个")])["136个"].subject is None
+
+
+def _state(context: LinkContext) -> tuple:
+    context._sync()
+    return dict(context.last), context.topic, dict(context._before), context._continues
+
+
+def test_lazy_observation_equals_eager_at_every_sentence() -> None:
+    # anaphors (该市, 全市, 该公司, 该镇), a topic carried over ；and ：, nested places
+    article = [
+        "新乡市把今年作为基础设施建设攻坚年:加快547个重点项目建设;",
+        "强力推进38个片区整体开发。",
+        "河南钜盛先导新材料科技有限公司新材料项目总投资5.5亿元。",
+        "该公司今年营业收入增长20%;",
+        "获嘉县位庄乡下辖24个村。",
+        "小店镇党委排查纠纷51个,该镇化解45个。",
+        "全市地区生产总值达到3600亿元,该市排名全省第三。",
+        "国家统计局15日发布数据显示,全国粮食产量增长2%。",
+    ]
+    eager = LinkContext(eager=True)
+    eager_states = []
+    for sentence in article:
+        eager.observe(sentence)
+        eager_states.append(_state(eager))
+    # lazy, read after every sentence, and lazy, read only after several at once
+    for read_every in (1, 3, len(article)):
+        lazy = LinkContext()
+        for k, sentence in enumerate(article):
+            lazy.observe(sentence)
+            if (k + 1) % read_every == 0 or k == len(article) - 1:
+                assert _state(lazy) == eager_states[k], (read_every, sentence)
+
+
+def test_lazy_topic_and_memory_reads_match_eager() -> None:
+    article = [
+        "新乡市把今年作为攻坚年:加快547个重点项目建设;",
+        "强力推进38个片区整体开发。",
+        "该市新增企业120家。",
+        "推进12个项目。",
+    ]
+    eager, lazy = LinkContext(eager=True), LinkContext()
+    for sentence in article:
+        eager.observe(sentence)
+        lazy.observe(sentence)
+        figures = [fig(sentence, s) for s in ("547个", "38个", "120家", "12个") if s in sentence]
+        assert link_figures(sentence, figures, None, lazy) == link_figures(sentence, figures, None, eager)
+        assert lazy.topic_before(sentence) == eager.topic_before(sentence)
