@@ -20,6 +20,8 @@ from schemas.records import Figure
 
 def resolve_overlaps(figures: list[Figure]) -> list[Figure]:
     """Keep a non-overlapping set: longer spans win; on equal spans a date wins."""
+    if len(figures) < 2:
+        return figures  # most sentences: nothing to rank
     ranked = sorted(figures, key=lambda f: (-(f.end - f.start), f.kind != "date", f.start))
     kept: list[Figure] = []
     for fig in ranked:

@@ -250,11 +250,13 @@ def _read_number(m: re.Match[str], i: int) -> tuple[NumberReading, float, bool]:
     value = reading.value
     value_max = reading.value_max
     scale = m.group(f"s{i}")
+    sign = m.group(f"sign{i}")
+    if not scale and not sign:
+        return reading, value, bool(m.group(f"i{i}"))  # nothing to apply: the reading as parsed
     if scale:
         value = scaled(value, scale_value(scale))
         if value_max is not None:
             value_max = scaled(value_max, scale_value(scale))
-    sign = m.group(f"sign{i}")
     if sign:
         value = -value
         if value_max is not None:
@@ -528,7 +530,8 @@ def find_figures(text: str) -> list[Figure]:
     """Every non-date figure in one sentence of normalised text, in text order."""
     if not _PRECHECK_RE.search(text):
         return []
-    masks = filters.masked_spans(text)
+    # URLs, phones, e-mails: scanned for only once a candidate needs checking against them
+    masks: filters.Masks | None = None
     candidates: list[_Candidate] = []
     pos = 0
     n = len(text)
@@ -551,6 +554,8 @@ def find_figures(text: str) -> list[Figure]:
         if cand.end <= cand.start:
             pos = m.start() + 1
             continue
+        if masks is None:
+            masks = filters.masked_spans(text)
         if not _is_not_fact(text, cand, m, masks):
             candidates.append(cand)
         pos = max(cand.end, m.start() + 1)

@@ -90,7 +90,7 @@ def is_code_context(text: str, start: int, end: int) -> bool:
 def is_ordinal(text: str, start: int) -> bool:
     """第9兵团, 总第13324期, No.5: the number names a position, it does not count."""
     head = text[max(0, start - 4) : start]
-    return any(head.endswith(marker) for marker in ORDINAL_MARKERS)
+    return head.endswith(ORDINAL_MARKERS)  # one C call over the tuple
 
 
 def is_quoted_name(text: str, start: int, end: int) -> bool:
@@ -111,7 +111,7 @@ def is_slogan_count(text: str, end: int, unit: str) -> bool:
     if not unit.endswith("个"):
         return False
     tail = text[end : end + 4]
-    return any(tail.startswith(head) for head in SLOGAN_HEADS_AFTER_GE)
+    return tail.startswith(SLOGAN_HEADS_AFTER_GE)
 
 
 def is_pattern_count(text: str, end: int) -> bool:
@@ -148,7 +148,7 @@ def is_rank_change(text: str, start: int, end: int, unit: str) -> bool:
         return False
     head = text[max(0, start - 4) : start]
     head = head[:-1] if head.endswith("了") else head
-    if not any(head.endswith(verb) for verb in RANK_CHANGE_VERBS):
+    if not head.endswith(RANK_CHANGE_VERBS):
         return False
     after = text[end] if end < len(text) else ""
     return not _is_cjk(after) or after in RANK_CHANGE_FOLLOWERS

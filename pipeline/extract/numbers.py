@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from pipeline.resources import load_toml
@@ -185,6 +186,9 @@ def _consecutive_pair(s: str) -> int | None:
     return None
 
 
+# the same few numerals (1, 2023, 十, 5.5) recur in every article; a reading is frozen,
+# so one can be shared (errors are not cached: they raise again)
+@lru_cache(maxsize=4096)
 def parse_numeral(s: str) -> NumberReading:
     """Read a numeral the grammar matched (sign excluded): exact, vague or an inline range.
 
