@@ -561,6 +561,79 @@ def _org_kind(name: str) -> str | None:
 # --------------------------------------------------------------------------- context
 
 
+# one write to the article memory: (level or org kind, name, weak). A weak write fills
+# a key nobody has set (setdefault); a strong one overwrites
+_Write = tuple[str, str, bool]
+
+
+@dataclass(frozen=True)
+class _Observation:
+    """What one sentence tells the article memory. It depends on the sentence alone, so it
+    is computed at most once, whenever first needed, and replayed in order from there."""
+
+    entities: list[Entity]  # with roles: the head owner is chosen among them
+    writes: tuple[_Write, ...]  # in text order
+    continues: bool  # ends at ；or ：: the next sentence keeps this one's topic
+
+
+def _observation(text: str) -> _Observation:
+    entities, places = _scan(text, None, None)
+    entities = _with_roles(text, entities)
+    # places inside org names count too (小店镇党委 names 小店镇); in text order
+    named = [e for e in entities if e.kind != "anaphor"]
+    spans = {(e.start, e.end) for e in named}
+    nested = [p for p in places if (p.start, p.end) not in spans]
+    writes: list[_Write] = []
+    for ent in sorted(named + nested, key=lambda e: (e.start, -e.length)):
+        writes.extend(_writes_of(ent))
+    return _Observation(entities, tuple(writes), text.rstrip().endswith(_CONTINUING_ENDS))
+
+
+def _writes_of(ent: Entity) -> list[_Write]:
+    """What naming ``ent`` sets in the memory."""
+    if ent.name is None:
+        return []
+    # a venue is a weak antecedent: it fills a level nobody else has named, no more
+    weak = ent.role == "venue"
+    out: list[_Write] = []
+    if ent.kind == "org":
+        name = ent.name
+        project = re.search(r"(?:项目|工程)$", name)
+        if project:  # ...有限公司新材料项目: the company inside is what 该公司 means
+            ends = [name.rfind(e) + len(e) for e, k in _vocab().org_kinds if k == "company" and e in name]
+            name = name[: max(ends)] if ends else ""
+        kind = _org_kind(name) if name else None
+        if kind:
+            out.append((kind, name, weak))
+    elif ent.kind == "place" and ent.level:
+        full = _full_name(ent.name)
+        for level in _LEVEL_KEYS.get(ent.level, (ent.level,)):
+            out.append((level, full, weak))
+        # a chain names its county too (获嘉县位庄乡 -> 获嘉县)
+        if ent.level == "town" or ent.level == "village":
+            head = _vocab().gazetteer.get(_leading_division(ent.name) or "")
+            if head:
+                for level in _LEVEL_KEYS.get(head[1], (head[1],)):
+                    out.append((level, head[0], True))
+    return out
+
+
+class _Queued:
+    """An observed sentence not yet applied to the state; its observation once computed."""
+
+    __slots__ = ("text", "_observed")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._observed: _Observation | None = None
+
+    @property
+    def observed(self) -> _Observation:
+        if self._observed is None:
+            self._observed = _observation(self.text)
+        return self._observed
+
+
 class LinkContext:
     """Per-article memory: the last place of each level and the last organisation of each
     kind (company, bank, bureau) named.
@@ -569,15 +642,17 @@ class LinkContext:
     same sentence; anaphors resolve against the state *before* that sentence plus what
     the sentence itself names ahead of the anaphor.
 
-    Observation is lazy: ``observe`` only queues the sentence, and the queued sentences
-    are scanned, in order, the first time the state is read. Most sentences hold no figure
-    and most figure sentences need no memory (no anaphor, no carried-over topic), so the
-    name scan of an article's tail is usually never run. ``eager=True`` scans at once.
+    Observation is lazy: ``observe`` only queues the sentence. Most sentences hold no
+    figure and most figure sentences need no memory, so most name scans are never run.
+    A level asked for by an anaphor (``recall_before``) is looked up newest sentence first,
+    scanning only back to the last one that named it; the full state (``last``, ``topic``,
+    ``state_before``) replays the queue in order, exactly as eager observation would
+    have, reusing the scans already made. ``eager=True`` applies each sentence at once.
     """
 
     def __init__(self, eager: bool = False) -> None:
         self._eager = eager
-        self._pending: list[str] = []  # observed, not yet scanned, in order
+        self._queue: list[_Queued] = []  # observed, not yet applied, in order
         self._last: dict[str, str] = {}  # level or org kind -> name
         # the owner named at the head of a sentence that the segmenter cut at ；or ：: the
         # sentences after it, up to the full stop, are still about it
@@ -598,77 +673,76 @@ class LinkContext:
         return self._topic
 
     def observe(self, text: str) -> None:
-        self._pending.append(text)
+        self._queue.append(_Queued(text))
         if self._eager:
             self._sync()
 
-    def _sync(self) -> None:
-        """Scan the queued sentences, in order, exactly as eager observation would have."""
-        if self._pending:
-            pending, self._pending = self._pending, []
-            for text in pending:
-                self._observe_now(text)
+    def _sync(self, keep: int = 0) -> None:
+        """Apply the queued sentences in order, all but the last ``keep`` of them."""
+        if len(self._queue) > keep:
+            cut = len(self._queue) - keep
+            queued, self._queue = self._queue[:cut], self._queue[cut:]
+            for item in queued:
+                self._apply(item)
 
-    def _observe_now(self, text: str) -> None:
+    def _apply(self, item: _Queued) -> None:
+        observed = item.observed
         self._before = dict(self._last)
         self._topic_before = self._topic if self._continues else None
-        self._text = text
-        entities, places = _scan(text, None, None)
-        entities = _with_roles(text, entities)
+        self._text = item.text
         if not self._continues:
-            self._topic = _head_owner(text, entities + _anaphors(text, entities, self._before.get))
-        # places inside org names count too (小店镇党委 names 小店镇); in text order
-        named = [e for e in entities if e.kind != "anaphor"]
-        spans = {(e.start, e.end) for e in named}
-        nested = [p for p in places if (p.start, p.end) not in spans]
-        for ent in sorted(named + nested, key=lambda e: (e.start, -e.length)):
-            self._remember(ent, self._last)
-        self._continues = text.rstrip().endswith(_CONTINUING_ENDS)
+            entities = observed.entities
+            self._topic = _head_owner(item.text, entities + _anaphors(item.text, entities, self._before.get))
+        for key, name, weak in observed.writes:
+            if weak:
+                self._last.setdefault(key, name)
+            else:
+                self._last[key] = name
+        self._continues = observed.continues
+
+    def _is_last_queued(self, text: str) -> bool:
+        return bool(self._queue) and self._queue[-1].text == text
 
     def topic_before(self, text: str) -> str | None:
         """The owner carried over from the part of the sentence before ``text``."""
-        if self._pending:
-            if text != self._pending[-1]:
-                return None  # as after the scan: ``text`` is not the sentence last observed
+        if self._is_last_queued(text):
             # only a sentence that ended at ；or ：carries a topic over, and whether it did
             # needs its text, not a scan: most figures without a subject cost no scan here
-            previous_continues = (self._pending[-2].rstrip().endswith(_CONTINUING_ENDS)
-                                  if len(self._pending) >= 2 else self._continues)
+            previous_continues = (self._queue[-2].text.rstrip().endswith(_CONTINUING_ENDS)
+                                  if len(self._queue) >= 2 else self._continues)
             if not previous_continues:
                 return None
-            self._sync()
+            self._sync(keep=1)
+            return self._topic  # the topic carried into ``text``, which stays queued
+        self._sync()
         return self._topic_before if text == self._text else None
 
     def state_before(self, text: str) -> dict[str, str]:
         """The memory as it was before ``text`` (the sentence being linked)."""
+        if self._is_last_queued(text):
+            self._sync(keep=1)
+            return dict(self._last)  # ``text`` itself stays queued until a later read
         self._sync()
         return dict(self._before) if text == self._text else dict(self._last)
 
-    @staticmethod
-    def _remember(ent: Entity, memory: dict[str, str]) -> None:
-        if ent.name is None:
-            return
-        # a venue is a weak antecedent: it fills a level nobody else has named, no more
-        store = memory.setdefault if ent.role == "venue" else memory.__setitem__
-        if ent.kind == "org":
-            name = ent.name
-            project = re.search(r"(?:项目|工程)$", name)
-            if project:  # ...有限公司新材料项目: the company inside is what 该公司 means
-                ends = [name.rfind(e) + len(e) for e, k in _vocab().org_kinds if k == "company" and e in name]
-                name = name[: max(ends)] if ends else ""
-            kind = _org_kind(name) if name else None
-            if kind:
-                store(kind, name)
-        elif ent.kind == "place" and ent.level:
-            full = _full_name(ent.name)
-            for level in _LEVEL_KEYS.get(ent.level, (ent.level,)):
-                store(level, full)
-            # a chain names its county too (获嘉县位庄乡 -> 获嘉县)
-            if ent.level == "town" or ent.level == "village":
-                head = _vocab().gazetteer.get(_leading_division(ent.name) or "")
-                if head:
-                    for level in _LEVEL_KEYS.get(head[1], (head[1],)):
-                        memory.setdefault(level, head[0])
+    def recall_before(self, text: str, key: str) -> str | None:
+        """``state_before(text).get(key)``, scanning as few queued sentences as it can."""
+        if not self._is_last_queued(text):
+            return self.state_before(text).get(key)
+        earlier = self._queue[:-1]
+        # the newest strong write wins: weak writes after it find the key set
+        for item in reversed(earlier):
+            for written, name, weak in reversed(item.observed.writes):
+                if written == key and not weak:
+                    return name
+        if key in self._last:
+            return self._last[key]
+        # only weak writes since the state: the first one fills the key
+        for item in earlier:
+            for written, name, _weak in item.observed.writes:
+                if written == key:
+                    return name
+        return None
 
 
 _CONTINUING_ENDS = ("；", ";", "：", ":")
@@ -1044,15 +1118,10 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     ordered = sorted(figures, key=lambda f: f.start)
     entities = _with_roles(text, find_entities(text, doc, ordered))
     # the article's memory and topic are read only when needed (an anaphor with no
-    # antecedent in this sentence, a figure with no subject): reading them makes the
-    # context scan every sentence queued so far, which most sentences never need
-    memory: dict[str, str] | None = None
-
+    # antecedent in this sentence, a figure with no subject after a ；-cut sentence):
+    # each read makes the context scan earlier sentences, which most figures never need
     def recall(level: str) -> str | None:
-        nonlocal memory
-        if memory is None:
-            memory = context.state_before(text)
-        return memory.get(level)
+        return context.recall_before(text, level)
 
     candidates = sorted(entities + _anaphors(text, entities, recall), key=lambda e: e.start)
     # a name right before a date is the subject (新乡市4月份已…); before a count or rank it

@@ -426,3 +426,26 @@ def test_lazy_topic_and_memory_reads_match_eager() -> None:
         figures = [fig(sentence, s) for s in ("547个", "38个", "120家", "12个") if s in sentence]
         assert link_figures(sentence, figures, None, lazy) == link_figures(sentence, figures, None, eager)
         assert lazy.topic_before(sentence) == eager.topic_before(sentence)
+
+
+def test_recall_before_equals_the_eager_memory() -> None:
+    # strong writes, a venue's weak write, a chain's weak county write, re-namings
+    article = [
+        "新乡市召开会议。",
+        "会议在北京召开。",
+        "获嘉县位庄乡下辖24个村。",
+        "辉县市新增企业15家,河南钜盛先导新材料科技有限公司投资5亿元。",
+        "新乡县市场监管局检查门店30家。",
+        "该县该市该公司全市全县。",
+    ]
+    eager = LinkContext(eager=True)
+    keys = ("province", "city", "county", "district", "town", "village", "company", "bureau", "bank")
+    for k, sentence in enumerate(article):
+        eager.observe(sentence)
+        expected = eager.state_before(sentence)
+        lazy = LinkContext()
+        for earlier in article[: k + 1]:
+            lazy.observe(earlier)
+        assert {key: lazy.recall_before(sentence, key) for key in keys} == \
+            {key: expected.get(key) for key in keys}, sentence
+        assert lazy.state_before(sentence) == expected
