@@ -267,25 +267,28 @@ def _worker_process(doc: RawDocument) -> PreparedDocument | DocumentError:
 class PoolEngine(DocumentEngine):
     """N worker processes, each loading the model once; batches bound what is in flight."""
 
-    def __init__(self, model: str, workers: int, batch_per_worker: int = 8) -> None:
+    def __init__(self, model: str, workers: int, batch_per_worker: int = 8, in_flight: int = 4) -> None:
         import multiprocessing as mp
 
         # fork keeps start-up cheap; the model is loaded after the fork, in each worker
         self.pool = mp.get_context("fork").Pool(workers, initializer=_worker_init, initargs=(model,))
         self.batch = workers * batch_per_worker
+        # batches submitted ahead of the one being handed back: enough that the workers stay
+        # busy while the caller writes (two left them idle), few enough to bound memory
+        self.in_flight = max(2, in_flight)
         self.model_name = self.pool.apply(_worker_model_name, (None,))
 
     def map(self, items: Iterable[Item], target: RunTarget) -> Iterator[Outcome]:
-        # two batches at most in flight: workers process the next while the caller writes
-        pending: tuple[list[Item], Any] | None = None
+        from collections import deque
+
+        pending: deque[tuple[list[Item], Any]] = deque()
         for batch in _batches(items, self.batch):
             docs = [i for i in batch if isinstance(i, RawDocument)]
-            job = (batch, self.pool.map_async(_worker_process, docs, chunksize=1))
-            if pending is not None:
-                yield from _pair(*pending)
-            pending = job
-        if pending is not None:
-            yield from _pair(*pending)
+            pending.append((batch, self.pool.map_async(_worker_process, docs, chunksize=1)))
+            if len(pending) >= self.in_flight:
+                yield from _pair(*pending.popleft())
+        while pending:
+            yield from _pair(*pending.popleft())
 
     def close(self) -> None:
         self.pool.terminate()

@@ -63,8 +63,9 @@ class _CountingSource:
                 yield RawDocument(doc_id=f"d{i}", source=f"d{i}.txt", text=f"第{i}号项目总投资{i + 1}亿元。")
 
 
-def test_the_pool_streams_with_at_most_two_batches_in_flight() -> None:
-    engine = PoolEngine("blank", workers=2, batch_per_worker=3)  # batches of 6
+@pytest.mark.parametrize("in_flight", [2, 4])
+def test_the_pool_streams_with_bounded_batches_in_flight(in_flight: int) -> None:
+    engine = PoolEngine("blank", workers=2, batch_per_worker=3, in_flight=in_flight)  # batches of 6
     source = _CountingSource(200)
     seen: list[str] = []
     ahead = 0
@@ -80,4 +81,4 @@ def test_the_pool_streams_with_at_most_two_batches_in_flight() -> None:
     finally:
         engine.close()
     assert seen == [f"bad-{i}" if i % 17 == 5 else f"d{i}.txt" for i in range(200)]  # input order, every item once
-    assert ahead <= 2 * 6  # never more than two batches read ahead of what was handed back
+    assert ahead <= in_flight * 6  # never more batches read ahead of what was handed back
