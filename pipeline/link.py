@@ -19,7 +19,7 @@ and the figure grammar already works on characters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from collections.abc import Callable
 from typing import Any, Literal

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
