@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -387,18 +388,48 @@ class Store:
                     conn.execute(delete(table).where(key.in_(replaced)))
             if not writing:
                 return outcomes
-            conn.execute(insert(DocumentRow), [{**p.document, "run_id": run_id} for p in writing])
+            _insert_rows(conn, DocumentRow, [{**p.document, "run_id": run_id} for p in writing])
             articles = [a for p in writing for a in p.articles]
             sentences = [x for p in writing for x in p.sentences]
             facts = [{**f, "run_id": run_id} for p in writing for f in p.facts]
             for table, rows in ((ArticleRow, articles), (SentenceRow, sentences), (FactRow, facts)):
                 if rows:
-                    conn.execute(insert(table), rows)
+                    _insert_rows(conn, table, rows)
         return outcomes
 
     def record_error(self, run_id: int | None, error: DocumentError) -> None:
         with self.engine.begin() as conn:
             conn.execute(insert(ErrorRow).values(run_id=run_id, created=_now(), **error.model_dump()))
+
+
+@lru_cache(maxsize=64)
+def _driver_insert_sql(table: str, columns: tuple[str, ...], quote: Callable[[str], str]) -> str:
+    names = ", ".join(quote(c) for c in columns)
+    return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(':' + c for c in columns)})"
+
+
+def _insert_rows(conn: Any, table: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert rows that all have the same keys, in one executemany.
+
+    On SQLite the row dicts go straight to the driver (named parameters, read in C):
+    SQLAlchemy's per-row parameter handling was most of the store stage's time. The only
+    type the driver would store differently from SQLAlchemy is a date (SQLAlchemy writes
+    SQLite dates as ISO text), converted here. Other databases take SQLAlchemy Core, whose
+    insertmanyvalues already batches rows.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = tuple(rows[0])
+    dates = [c for c in columns if isinstance(table.__table__.c[c].type, Date)]
+    if dates:
+        rows = [{**row, **{c: _iso(row[c]) for c in dates}} for row in rows]
+    sql = _driver_insert_sql(table.__tablename__, columns, conn.dialect.identifier_preparer.quote)
+    conn.exec_driver_sql(sql, rows)
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _now() -> datetime:
