@@ -72,6 +72,19 @@ def single_sentence(doc: Doc) -> Doc:
     return doc
 
 
+def gives_context(nlp: Language) -> bool:
+    """Whether the pipeline's Docs can carry what link reads: entities, POS or tags.
+
+    spaCy's own Chinese tokenizer only segments and the sentence marker only marks, so a
+    pipeline of just those two (`blank`) gives link nothing: running it would be work the
+    output never uses, and the pipeline skips it.
+    """
+    from spacy.lang.zh import ChineseTokenizer
+
+    components = [name for name in nlp.pipe_names if name != SINGLE_SENTENCE]
+    return bool(components) or not isinstance(nlp.tokenizer, ChineseTokenizer)
+
+
 def build_nlp(model: str = "auto") -> tuple[Language, str]:
     key = model.strip()
     if key.lower() == "auto":

@@ -2,7 +2,8 @@
 
 normalise -> segment -> extract (char grammar, every sentence) -> nlp (only sentences
 holding a figure: tokens and entities are context for measure and subject, and tagging
-text with no figure would be wasted work) -> link -> Facts with raw offsets.
+text with no figure would be wasted work; not at all for a model whose Docs carry no
+entities or tags, like `blank`) -> link -> Facts with raw offsets.
 """
 
 from __future__ import annotations
@@ -34,12 +35,15 @@ class Pipeline:
     batch_size: int = NLP_BATCH_SIZE
     stats: dict[str, float] = field(default_factory=dict)
 
+    # False when the model's Docs carry nothing link reads (see nlp.gives_context)
+    context: bool = True
+
     @classmethod
     def load(cls, model: str = "auto") -> "Pipeline":
-        from pipeline.nlp import build_nlp
+        from pipeline.nlp import build_nlp, gives_context
 
         nlp, name = build_nlp(model)
-        return cls(nlp=nlp, model_name=name)
+        return cls(nlp=nlp, model_name=name, context=gives_context(nlp))
 
     def process(self, doc: RawDocument) -> DocumentResult:
         return next(iter(self.process_many([doc])))
@@ -63,7 +67,7 @@ class Pipeline:
         t3 = clock()
         # the model is context for measure and subject, which dates never get: a sentence
         # holding only dates (or nothing) is not tagged at all
-        wanted = [i for i, figs in enumerate(figures) if any(f.kind != "date" for f in figs)]
+        wanted = [i for i, figs in enumerate(figures) if any(f.kind != "date" for f in figs)] if self.context else []
         spacy_docs: dict[int, Any] = {}
         if wanted:
             for i, sdoc in zip(wanted, self.nlp.pipe((texts[i] for i in wanted), batch_size=self.batch_size)):

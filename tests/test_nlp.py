@@ -25,7 +25,7 @@ import spacy
 from spacy.language import Language
 
 from pipeline.lac import LacTokenizer, lac_version
-from pipeline.nlp import ModelLoadError, build_nlp, find_package_data
+from pipeline.nlp import ModelLoadError, build_nlp, find_package_data, gives_context
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "zh_core_web_sm"
@@ -223,6 +223,23 @@ def test_blank_is_char_tokens_one_sentence() -> None:
     assert [t.text for t in doc][:3] == ["获", "嘉", "县"]
     assert not doc.ents and len(list(doc.sents)) == 1
     assert nlp.config["nlp"]["tokenizer"]["segmenter"] == "char"
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    # spaCy's own tokenizer (any segmenter) plus the sentence marker: tokens only
+    (lambda: build_nlp("blank")[0], False),
+    (lambda: spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}}), False),
+    # a tokenizer that tags and finds entities (LAC), or any component (an entity ruler)
+    (lambda: build_nlp("lac")[0], True),
+    (lambda: _with_ruler(build_nlp("blank")[0]), True),
+])
+def test_gives_context_only_when_docs_can_carry_entities_or_tags(make, expected: bool) -> None:
+    assert gives_context(make()) is expected
+
+
+def _with_ruler(nlp: Language) -> Language:
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "ORG", "pattern": COMPANY}])
+    return nlp
 
 
 def test_saved_pipeline_dir_is_loaded(tmp_path: Path) -> None:

@@ -118,3 +118,26 @@ def test_a_sentence_the_grammar_fails_on_costs_only_that_sentence(monkeypatch, t
     assert facts == ["446名"]
     ((stage, severity, message, _),) = errors
     assert (stage, severity) == ("extract", "warning") and "RuntimeError: grammar bug" in message
+
+
+def test_blank_never_runs_its_model_and_gives_the_same_facts(blank_pipeline):
+    """`blank` Docs carry no entities or tags, so the pipeline skips them (same facts)."""
+    from pipeline.process import Pipeline
+
+    class Untouchable:
+        def pipe(self, *args, **kwargs):
+            raise AssertionError("the blank model ran")
+
+    skipping = Pipeline(nlp=Untouchable(), model_name="blank", context=False)
+    running = Pipeline(nlp=blank_pipeline.nlp, model_name="blank", context=True)
+    doc = RawDocument(doc_id="d", source="<t>", text=SEED_LIKE, published=dt.date(2024, 6, 5))
+    facts = [f.model_dump() for f in skipping.process(doc).facts]
+    assert blank_pipeline.context is False
+    assert facts == [f.model_dump() for f in running.process(doc).facts]
+    assert [(f["surface"], f["measure"], f["subject"]) for f in facts] == [
+        ("5.5亿元", "总投资", "河南钜盛先导新材料科技有限公司新材料项目"), ("约122亩", "占地", "河南钜盛先导新材料科技有限公司新材料项目"),
+        ("8月", None, None), ("446名", "网格员", "获嘉县")]
+
+
+SEED_LIKE = ("据介绍,河南钜盛先导新材料科技有限公司新材料项目总投资5.5亿元,占地约122亩,8月投产。"
+             "获嘉县共有网格员446名。")
