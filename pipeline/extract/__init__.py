@@ -14,24 +14,33 @@ Sub-modules, one concern each:
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
 
+from pipeline.extract.dates import find_dates
+from pipeline.extract.figures import find_figures
 from schemas.records import Figure
+
+_START = attrgetter("start")
 
 
 def resolve_overlaps(figures: list[Figure]) -> list[Figure]:
     """Keep a non-overlapping set: longer spans win; on equal spans a date wins."""
     if len(figures) < 2:
         return figures  # most sentences: nothing to rank
+    in_order = sorted(figures, key=_START)
+    # Most sentences have no overlap at all: then every figure is kept, in text order,
+    # which is what the ranking below gives too (non-empty disjoint spans have distinct starts).
+    if all(f.start < f.end for f in in_order) and all(
+        a.end <= b.start for a, b in zip(in_order, in_order[1:])
+    ):
+        return in_order
     ranked = sorted(figures, key=lambda f: (-(f.end - f.start), f.kind != "date", f.start))
     kept: list[Figure] = []
     for fig in ranked:
         if all(fig.end <= k.start or fig.start >= k.end for k in kept):
             kept.append(fig)
-    return sorted(kept, key=lambda f: f.start)
+    return sorted(kept, key=_START)
 
 
 def extract_figures(text: str, published: date | None = None) -> list[Figure]:
-    from pipeline.extract.dates import find_dates
-    from pipeline.extract.figures import find_figures
-
     return resolve_overlaps(find_figures(text) + find_dates(text, published))
