@@ -19,9 +19,9 @@ and the figure grammar already works on characters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
-from collections.abc import Callable
 from typing import Any, Literal
 
 from pipeline.resources import data_path, load_lines, load_toml
@@ -416,9 +416,10 @@ def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]
             start = _name_start(text, s, _MAX_ORG_NAME, floor)
             if s - start < 2:
                 continue
-            if suffix in vocab.org_weak:
-                if not _bounded(text, start, floor) or text.startswith(_WEAK_SUFFIX_BLOCKERS, e):
-                    continue
+            if suffix in vocab.org_weak and (
+                not _bounded(text, start, floor) or text.startswith(_WEAK_SUFFIX_BLOCKERS, e)
+            ):
+                continue
         # 集团 + 股份有限公司: one name
         while (more := vocab.org_suffix_re.match(text, e)) and more.group() in vocab.org_strong:
             e = more.end()
@@ -618,20 +619,59 @@ def _writes_of(ent: Entity) -> list[_Write]:
     return out
 
 
+_ORG_KEYS = frozenset(["company", "bank", "bureau"])  # the kinds _org_kind gives
+# the levels of the places found by suffix (_level_of of a place_suffixes.txt entry)
+_SUFFIX_PLACE_KEYS = frozenset(["town", "village", "district"])
+
+
+def _keys_named(text: str) -> frozenset[str]:
+    """The memory keys ``text`` can write: a superset of ``_observation(text).writes``'
+    keys from a pre-scan several times cheaper than the observation.
+
+    ``recall_before`` walks back over sentences that name nothing of the level it wants
+    (most of an article, for 全省); this lets it skip them without observing them.
+    Why it is a superset: a place's level is that of a gazetteer match, or of a
+    township / village / zone suffix; a chain keeps the level of its last part, and the
+    head of a chain (获嘉县 in 获嘉县位庄乡) is its leading gazetteer match: a suffix
+    place's own name never starts at a gazetteer name, the match would be its floor.
+    An organisation needs an organisation suffix, or 项目 / 工程 that makes an owner a
+    project. Observation reads no model entities.
+    """
+    vocab = _vocab()
+    keys: set[str] = set()
+    for place in _gazetteer_places_of(text):
+        if place.level:  # always set for a gazetteer match
+            keys.update(_LEVEL_KEYS.get(place.level, (place.level,)))
+    if vocab.place_suffix_re.search(text):
+        keys |= _SUFFIX_PLACE_KEYS
+    if vocab.org_suffix_re.search(text) or "项目" in text or "工程" in text:
+        keys |= _ORG_KEYS
+    return frozenset(keys)
+
+
 class _Queued:
     """An observed sentence not yet applied to the state; its observation once computed."""
 
-    __slots__ = ("text", "_observed")
+    __slots__ = ("_keys", "_observed", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._observed: _Observation | None = None
+        self._keys: frozenset[str] | None = None
 
     @property
     def observed(self) -> _Observation:
         if self._observed is None:
             self._observed = _observation(self.text)
         return self._observed
+
+    def may_write(self, key: str) -> bool:
+        """False when the sentence surely writes nothing under ``key`` (see _keys_named)."""
+        if self._observed is not None:
+            return True  # already paid for: its writes answer exactly
+        if self._keys is None:
+            self._keys = _keys_named(self.text)
+        return key in self._keys
 
 
 class LinkContext:
@@ -732,6 +772,8 @@ class LinkContext:
         earlier = self._queue[:-1]
         # the newest strong write wins: weak writes after it find the key set
         for item in reversed(earlier):
+            if not item.may_write(key):
+                continue
             for written, name, weak in reversed(item.observed.writes):
                 if written == key and not weak:
                     return name
@@ -739,6 +781,8 @@ class LinkContext:
             return self._last[key]
         # only weak writes since the state: the first one fills the key
         for item in earlier:
+            if not item.may_write(key):
+                continue
             for written, name, _weak in item.observed.writes:
                 if written == key:
                     return name

@@ -449,3 +449,23 @@ def test_recall_before_equals_the_eager_memory() -> None:
         assert {key: lazy.recall_before(sentence, key) for key in keys} == \
             {key: expected.get(key) for key in keys}, sentence
         assert lazy.state_before(sentence) == expected
+
+
+def test_keys_named_covers_every_write_of_the_observation() -> None:
+    # recall_before skips the sentences whose pre-scan rules a key out: the pre-scan must
+    # never miss a key the full observation writes (chains, heads, zones, projects, venues)
+    from pathlib import Path
+
+    from pipeline.link import _keys_named, _observation
+
+    seeds = Path(__file__).parent.parent / "seeds"
+    texts = [
+        "获嘉县位庄乡下辖24个村。", "辉县市新增企业15家。", "会议在北京召开。",
+        "广西壮族自治区南宁市青秀区仙葫经济开发区。", "新乡县经济技术开发区新材料项目总投资5亿元。",
+        "小店镇党委排查纠纷51个,中国建设银行河南省分行新乡县市场监管局。", "高新区发展量增长。",
+    ]
+    for path in sorted(seeds.glob("*.txt")):
+        texts += [t for t in path.read_text(encoding="utf-8").split("。") if t]
+    for text in texts:
+        written = {key for key, _name, _weak in _observation(text).writes}
+        assert written <= _keys_named(text), text
