@@ -30,7 +30,7 @@ NLP_BATCH_SIZE = 64
 
 @dataclass
 class Pipeline:
-    nlp: Any  # spacy.language.Language
+    nlp: Any  # spacy.language.Language; None when it would never run (context False)
     model_name: str
     batch_size: int = NLP_BATCH_SIZE
     stats: dict[str, float] = field(default_factory=dict)
@@ -40,6 +40,11 @@ class Pipeline:
 
     @classmethod
     def load(cls, model: str = "auto") -> "Pipeline":
+        if model.strip().lower() == "blank":
+            # build_nlp("blank") is spaCy's char tokenizer and a sentence marker: its Docs
+            # carry nothing link reads (gives_context is False for it, tested), so it would
+            # never run; not building it spares every process the spaCy import (~0.6 s)
+            return cls(nlp=None, model_name="blank", context=False)
         from pipeline.nlp import build_nlp, gives_context
 
         nlp, name = build_nlp(model)

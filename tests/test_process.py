@@ -122,6 +122,7 @@ def test_a_sentence_the_grammar_fails_on_costs_only_that_sentence(monkeypatch, t
 
 def test_blank_never_runs_its_model_and_gives_the_same_facts(blank_pipeline):
     """`blank` Docs carry no entities or tags, so the pipeline skips them (same facts)."""
+    from pipeline.nlp import build_nlp
     from pipeline.process import Pipeline
 
     class Untouchable:
@@ -129,10 +130,10 @@ def test_blank_never_runs_its_model_and_gives_the_same_facts(blank_pipeline):
             raise AssertionError("the blank model ran")
 
     skipping = Pipeline(nlp=Untouchable(), model_name="blank", context=False)
-    running = Pipeline(nlp=blank_pipeline.nlp, model_name="blank", context=True)
+    running = Pipeline(nlp=build_nlp("blank")[0], model_name="blank", context=True)
     doc = RawDocument(doc_id="d", source="<t>", text=SEED_LIKE, published=dt.date(2024, 6, 5))
     facts = [f.model_dump() for f in skipping.process(doc).facts]
-    assert blank_pipeline.context is False
+    assert blank_pipeline.context is False and blank_pipeline.nlp is None
     assert facts == [f.model_dump() for f in running.process(doc).facts]
     assert [(f["surface"], f["measure"], f["subject"]) for f in facts] == [
         ("5.5亿元", "总投资", "河南钜盛先导新材料科技有限公司新材料项目"), ("约122亩", "占地", "河南钜盛先导新材料科技有限公司新材料项目"),
