@@ -14,6 +14,7 @@ Sub-modules, one concern each:
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from operator import attrgetter
 
 from pipeline.extract.dates import find_dates
@@ -30,9 +31,7 @@ def resolve_overlaps(figures: list[Figure]) -> list[Figure]:
     in_order = sorted(figures, key=_START)
     # Most sentences have no overlap at all: then every figure is kept, in text order,
     # which is what the ranking below gives too (non-empty disjoint spans have distinct starts).
-    if all(f.start < f.end for f in in_order) and all(
-        a.end <= b.start for a, b in zip(in_order, in_order[1:])
-    ):
+    if all(f.start < f.end for f in in_order) and all(a.end <= b.start for a, b in pairwise(in_order)):
         return in_order
     ranked = sorted(figures, key=lambda f: (-(f.end - f.start), f.kind != "date", f.start))
     kept: list[Figure] = []

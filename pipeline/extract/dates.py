@@ -50,6 +50,7 @@ from datetime import date
 from functools import cache
 from typing import NamedTuple
 
+from pipeline.extract.figure_record import date_figure
 from pipeline.resources import load_toml
 from schemas.records import Figure
 
@@ -574,8 +575,7 @@ def find_dates(text: str, published: date | None = None) -> list[Figure]:
                 anchor, anchor_has_day = _anchor_of(iso_end or iso)
         if iso is None and not expr.lunar and (published is not None or parts.year is not None):
             continue  # resolvable yet no date: an impossible calendar date (2月30日)
-        figures.append(Figure(kind="date", unit="date", value=None, qualifier="exact",
-                              date=iso, date_end=iso_end, start=start, end=end, surface=text[start:end]))
+        figures.append(date_figure(date=iso, date_end=iso_end, surface=text[start:end], start=start, end=end))
     return figures
 
 

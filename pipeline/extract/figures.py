@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pipeline.extract import filters
+from pipeline.extract.figure_record import value_figure
 from pipeline.extract.numbers import (
     ARABIC,
     NUMERAL,
@@ -120,6 +122,7 @@ DURATION_SUFFIXES: dict[str, str] = dict(_QUALIFIERS["duration_suffix"])
 AFTER_UNIT_MORE: frozenset[str] = frozenset(_QUALIFIERS["after_unit_more"]["words"])
 AFTER_UNIT_MORE_KINDS: frozenset[str] = frozenset(_QUALIFIERS["after_unit_more"]["kinds"])
 HEDGES: tuple[str, ...] = tuple(sorted(_QUALIFIERS["hedge"], key=len, reverse=True))
+_HEDGE_RE = re.compile("|".join(re.escape(h) for h in HEDGES))  # does any hedge occur in a clause
 RANK_SCOPES: tuple[str, ...] = load_lines("rank_scopes.txt")
 
 # --------------------------------------------------------------------------- the grammar
@@ -229,6 +232,7 @@ class _Candidate:
     article_like: bool = False
 
 
+@cache  # a few hundred unit surfaces, read several times per figure
 def _unit_key(surface: str) -> tuple[str, str | None]:
     """个多小时 -> (个小时, 多); 个半月 -> (个月, 半)."""
     m = _GE_INLINE_RE.match(surface)
@@ -244,15 +248,14 @@ class _Reject(Exception):
         self.retry_at = retry_at
 
 
-def _read_number(m: re.Match[str], i: int) -> tuple[NumberReading, float, bool]:
-    """(reading, value with sign and scale, has inline 多/余) of number `i` of the match."""
-    reading = parse_numeral(m.group(f"n{i}"))
+def _read_number(numeral: str, sign: str | None, inline: str | None, scale: str | None) -> tuple[NumberReading, float, bool]:
+    """(reading, value with sign and scale, has inline 多/余) of one number of a match:
+    the groups n<i>, sign<i>, i<i> and s<i>."""
+    reading = parse_numeral(numeral)
     value = reading.value
     value_max = reading.value_max
-    scale = m.group(f"s{i}")
-    sign = m.group(f"sign{i}")
     if not scale and not sign:
-        return reading, value, bool(m.group(f"i{i}"))  # nothing to apply: the reading as parsed
+        return reading, value, bool(inline)  # nothing to apply: the reading as parsed
     if scale:
         value = scaled(value, scale_value(scale))
         if value_max is not None:
@@ -264,7 +267,7 @@ def _read_number(m: re.Match[str], i: int) -> tuple[NumberReading, float, bool]:
     reading = NumberReading(value=value, value_max=value_max, qualifier=reading.qualifier,
                             bare_scale=reading.bare_scale, is_year_like=reading.is_year_like and not scale,
                             is_one=reading.is_one and not scale)
-    return reading, value, bool(m.group(f"i{i}"))
+    return reading, value, bool(inline)
 
 
 def _post_qualifier(post: str | None, kind: str) -> tuple[str | None, bool]:
@@ -283,8 +286,7 @@ def _post_qualifier(post: str | None, kind: str) -> tuple[str | None, bool]:
 
 def _hedged(text: str, start: int) -> bool:
     """预计达5亿元, 预计总投资5亿元: a hedge shortly before the number, in the same clause."""
-    clause = filters.clause_before(text, start, limit=8)
-    return any(h in clause for h in HEDGES)
+    return _HEDGE_RE.search(filters.clause_before(text, start, limit=8)) is not None
 
 
 def _suffix_unit(surface: str, cur: str | None) -> Unit:
@@ -296,21 +298,26 @@ def _suffix_unit(surface: str, cur: str | None) -> Unit:
     return unit
 
 
+# the groups of a number [unit] [range] [qualifier] match, fetched in one call
+_FIGURE_GROUPS = ("cur", "sign1", "n1", "i1", "s1", "u1", "d1", "sep", "sign2", "n2", "i2", "s2", "u2", "d2",
+                  "half", "post", "pre")
+
+
 def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     """Number [unit] [range] [qualifier] -> one candidate, or _Reject."""
-    if not (m.group("u1") or m.group("u2") or m.group("cur")):
+    (cur, sign1, n1, inline_word1, s1, u1, d1, sep, sign2, n2, inline_word2, s2, u2, d2,
+     half, post, pre) = m.group(*_FIGURE_GROUPS)
+    if not (u1 or u2 or cur):
         raise _Reject(m.end())  # a bare number: no unit, no figure
-    num_start = m.start("n1") if not m.group("sign1") else m.start("sign1")
-    start = m.start("cur") if m.group("cur") else num_start
+    num_start = m.start("n1") if not sign1 else m.start("sign1")
+    start = m.start("cur") if cur else num_start
     try:
-        first, value, inline1 = _read_number(m, 1)
+        first, value, inline1 = _read_number(n1, sign1, inline_word1, s1)
     except NumeralError:
         raise _Reject(m.start("n1") + 1) from None  # 统一三个: try again from 一三 -> 三
-    u1, u2 = m.group("u1"), m.group("u2")
     end_u1 = m.end("u1") if u1 else m.end("n1")
-    has_range = m.group("sep") is not None and m.group("n2") is not None
+    has_range = sep is not None and n2 is not None
     unit_surface = u2 if has_range and u2 else u1
-    cur = m.group("cur")
     if cur and cur.isalpha() and not cur.isascii() and not (u1 or u2):
         cur = None  # 兑美元7.12 is an exchange rate: a currency name needs its 元 after the number
         start = num_start
@@ -327,12 +334,12 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     end: int
     if has_range:
         try:
-            second, value2, inline2 = _read_number(m, 2)
+            second, value2, inline2 = _read_number(n2, sign2, inline_word2, s2)
         except NumeralError:
             has_range = False
         else:
-            if not (u1 or m.group("s1")) and trailing_scale(m.group("n1")) == 1:
-                value = scaled(value, trailing_scale(m.group("n2")) * (scale_value(m.group("s2")) if m.group("s2") else 1))
+            if not (u1 or s1) and trailing_scale(n1) == 1:
+                value = scaled(value, trailing_scale(n2) * (scale_value(s2) if s2 else 1))
             top = second.value_max if second.value_max is not None else value2
             low, high = min(value, value2), max(value, top)
             value, value_max, qualifier = low, high, "range"
@@ -349,8 +356,9 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     assert unit is not None
     # a per-unit rate: 300万元/亩, 20-30元/吨 (the denominator after the unit that ends the figure)
     rate_group = "d2" if has_range and u2 else ("d1" if not has_range and u1 else None)
-    if rate_group and m.group(rate_group) and unit.kind in RATE_NUMERATOR_KINDS:
-        unit = rate_unit(unit, DENOMINATORS[m.group(rate_group)])
+    denominator = d2 if rate_group == "d2" else (d1 if rate_group == "d1" else None)
+    if rate_group and denominator and unit.kind in RATE_NUMERATOR_KINDS:
+        unit = rate_unit(unit, DENOMINATORS[denominator])
         end = m.end(rate_group)
     kind = unit.kind
     key, ge_inline = _unit_key(unit_surface) if unit_surface else ("", None)
@@ -359,17 +367,15 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     elif ge_inline:
         inline = True
     # 半 and qualifier words after the unit, only where they belong to it
-    if m.group("half") and kind == "duration" and m.end("half") and end == m.start("half"):
+    if half and kind == "duration" and m.end("half") and end == m.start("half"):
         value += 0.5
         end = m.end("half")
-    post = m.group("post")
     post_q, keep_post = _post_qualifier(post, kind)
     if keep_post and end == m.start("post"):
         end = m.end("post")
     else:
         post_q = None
     # what the number is, in order of precedence: range > suffix > inline > prefix > hedge
-    pre = m.group("pre")
     if qualifier == "range":
         pass
     elif post_q:
@@ -390,7 +396,7 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
         raise _Reject(m.end())
     if first.is_year_like and unit.code == "year":
         raise _Reject(m.end())  # 2023年 is a date: dates.py
-    if unit.arabic_only and not _ARABIC_ONLY_RE.fullmatch(m.group("n1")):
+    if unit.arabic_only and not _ARABIC_ONLY_RE.fullmatch(n1):
         raise _Reject(m.end())
     if unit.integer_min is not None and value == int(value) and value < unit.integer_min:
         raise _Reject(m.end())
@@ -399,7 +405,7 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     article_like = first.is_one and kind == "count" and qualifier == "exact" and not pre
     if (value < 0 or (value_max is not None and value_max < 0)) and (not unit.signed or kind in _NON_NEGATIVE_KINDS):
         raise _Reject(m.end())
-    if m.group("sign1") == "零下" and kind != "temperature":
+    if sign1 == "零下" and kind != "temperature":
         raise _Reject(m.start("n1"))
     return _Candidate(kind=kind, unit=unit, value=value, value_max=value_max, qualifier=qualifier,
                       start=start, end=end, unit_surface=key, article_like=article_like)
@@ -497,12 +503,12 @@ def _is_not_fact(text: str, cand: _Candidate, m: re.Match[str], masks: filters.M
 
 def _to_figure(text: str, cand: _Candidate) -> Figure:
     unit = cand.unit
-    return Figure(
-        kind=cand.kind,  # type: ignore[arg-type]
+    return value_figure(
+        kind=cand.kind,
         value=cand.value,
         value_max=cand.value_max,
         unit=unit.code,
-        qualifier=cand.qualifier,  # type: ignore[arg-type]
+        qualifier=cand.qualifier,
         base_value=scaled(cand.value, unit.factor),
         base_value_max=None if cand.value_max is None else scaled(cand.value_max, unit.factor),
         base_unit=unit.base,
