@@ -97,7 +97,11 @@ class _Vocab:
     measure_max: int
     long_measures: tuple[str, ...]  # the measures of two or more characters
     connectors: tuple[str, ...]  # longest first
+    connector_set: frozenset[str]
+    connector_lengths: tuple[int, ...]  # longest first
     openers: tuple[str, ...]
+    opener_set: frozenset[str]
+    opener_lengths: tuple[int, ...]  # longest first
     anaphor_re: re.Pattern[str]
     anaphor_levels: dict[str, str]
     verb_re: re.Pattern[str]  # change verb at the end of the text before a figure
@@ -107,6 +111,8 @@ class _Vocab:
     self_change: tuple[str, ...]
     opener_res: tuple[re.Pattern[str], ...]
     measure_verbs: tuple[str, ...]  # longest first
+    measure_verb_set: frozenset[str]
+    measure_verb_lengths: tuple[int, ...]  # longest first
     measure_verb_blockers: frozenset[str]
     phrase_verbs: tuple[str, ...]  # connectors and change verbs of two or more characters
     non_measures: frozenset[str]  # words that are never a measure by themselves
@@ -118,6 +124,12 @@ class _Vocab:
     venue_before: tuple[str, ...]
     venue_after_re: re.Pattern[str]
     scope_re: re.Pattern[str]
+
+
+def _lengths_of(words: tuple[str, ...]) -> tuple[int, ...]:
+    """The distinct lengths of ``words``, longest first: a longest-match lookup at a phrase's
+    start or end slices once per length and asks a set, instead of a startswith per word."""
+    return tuple(sorted({len(w) for w in words}, reverse=True))
 
 
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -246,6 +258,8 @@ def _vocab() -> _Vocab:
     )
     anaphora = words["anaphora"]
     measure_verbs = tuple(sorted(set(load_lines("measure_verbs.txt")), key=len, reverse=True))
+    connectors = tuple(sorted(set(words["connectors"]), key=len, reverse=True))
+    openers = tuple(sorted(set(words["openers"]), key=len, reverse=True))
     all_org_suffixes = orgs.get("strong", []) + orgs.get("weak", []) + orgs.get("after_place", [])
     org_kinds = sorted(((end, kind) for kind, ends in words["org_kinds"].items() for end in ends),
                        key=lambda p: len(p[0]), reverse=True)
@@ -268,8 +282,12 @@ def _vocab() -> _Vocab:
         measures=measures,
         measure_max=max(len(m) for m in measures),
         long_measures=tuple(m for m in measures if len(m) >= 2),
-        connectors=tuple(sorted(set(words["connectors"]), key=len, reverse=True)),
-        openers=tuple(sorted(set(words["openers"]), key=len, reverse=True)),
+        connectors=connectors,
+        connector_set=frozenset(connectors),
+        connector_lengths=_lengths_of(connectors),
+        openers=openers,
+        opener_set=frozenset(openers),
+        opener_lengths=_lengths_of(openers),
         anaphor_re=anaphor_re,
         anaphor_levels=dict(anaphora["levels"]),
         verb_re=verb_re,
@@ -279,6 +297,8 @@ def _vocab() -> _Vocab:
         self_change=tuple(change["self_change"]["up"]),
         opener_res=tuple(re.compile(p) for p in words["opener_patterns"]),
         measure_verbs=measure_verbs,
+        measure_verb_set=frozenset(measure_verbs),
+        measure_verb_lengths=_lengths_of(measure_verbs),
         measure_verb_blockers=frozenset(words["measure_verb_blockers"]),
         phrase_verbs=tuple(w for w in words["connectors"] + change_words if len(w) >= 2),
         non_measures=frozenset(words["non_measures"] + words["connectors"] + list(measure_verbs) + change_words),
@@ -407,6 +427,10 @@ def _suffix_places(text: str, vocab: _Vocab, known: list[Entity], blocked: list[
     return out
 
 
+# a branch in brackets after an organisation's name: (分部)
+_BRANCH_IN_BRACKETS = re.compile(r"[（(][\u4e00-\u9fff]{1,6}[）)]")
+
+
 def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]) -> list[Entity]:
     """Organisations by suffix: 河南钜盛先导新材料科技有限公司, 新乡县市场监管局, 新乡移动."""
     out: list[Entity] = []
@@ -439,9 +463,9 @@ def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]
         if name.endswith(_ORG_DENY_ENDINGS):
             continue
         # a branch in brackets belongs to the name: 河南前进铸钢有限公司(分部)
-        paren = re.match(r"[（(][\u4e00-\u9fff]{1,6}[）)]", text[e:])
+        paren = _BRANCH_IN_BRACKETS.match(text, e)
         if paren:
-            e += paren.end()
+            e = paren.end()
         out.append(Entity(start, e, "org", "org", text[start:e]))
         last_end = e
     return out
@@ -481,13 +505,19 @@ def _chain_places(entities: list[Entity], text: str) -> list[Entity]:
     return out
 
 
+# a project name right after an owner (...有限公司 + 新材料项目), within 12 characters
+_PROJECT_AFTER = re.compile(r"[\u4e00-\u9fff]{0,10}?(?:项目|工程)")
+
+
 def _with_projects(entities: list[Entity], text: str) -> list[Entity]:
     """An owner followed by a project name is the project: ...有限公司新材料项目."""
+    if "项目" not in text and "工程" not in text:
+        return list(entities)  # most sentences name no project: no match to try per entity
     out: list[Entity] = []
     for ent in entities:
-        m = re.match(r"[\u4e00-\u9fff]{0,10}?(?:项目|工程)", text[ent.end : ent.end + 12])
+        m = _PROJECT_AFTER.match(text, ent.end, ent.end + 12)
         if m and ent.kind in ("org", "place") and not any(ch in _NAME_STOPS for ch in m.group()):
-            ent = Entity(ent.start, ent.end + m.end(), "org", "org", text[ent.start : ent.end + m.end()])
+            ent = Entity(ent.start, m.end(), "org", "org", text[ent.start : m.end()])
         out.append(ent)
     return out
 
@@ -501,8 +531,11 @@ def _drop_nested(entities: list[Entity]) -> list[Entity]:
     return sorted(kept, key=lambda x: x.start)
 
 
+_QUOTED = re.compile(r"[“\"「《][^”\"」》]{1,30}[”\"」》]")
+
+
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in re.finditer(r"[“\"「《][^”\"」》]{1,30}[”\"」》]", text)]
+    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
 
 
 def find_entities(text: str, doc: Any | None = None, figures: list[Figure] | None = None) -> list[Entity]:
@@ -558,10 +591,13 @@ def _with_roles(text: str, entities: list[Entity]) -> list[Entity]:
     return sorted(out, key=lambda e: e.start)
 
 
+_BRACKETS_AT_END = re.compile(r"[（(][^）)]*[）)]$")
+
+
 def _org_kind(name: str) -> str | None:
     """company / bank / bureau: which organisation anaphors (该公司, 该行, 该局) may mean it."""
     vocab = _vocab()
-    name = re.sub(r"[（(][^）)]*[）)]$", "", name)  # 有限公司(分部)
+    name = _BRACKETS_AT_END.sub("", name)  # 有限公司(分部)
     for ending, kind in vocab.org_kinds:
         if name.endswith(ending):
             return kind
@@ -600,6 +636,9 @@ def _observation(text: str) -> _Observation:
     return _Observation(entities, tuple(writes), text.rstrip().endswith(_CONTINUING_ENDS))
 
 
+_PROJECT_END = re.compile(r"(?:项目|工程)$")
+
+
 def _writes_of(ent: Entity) -> list[_Write]:
     """What naming ``ent`` sets in the memory."""
     if ent.name is None:
@@ -609,7 +648,7 @@ def _writes_of(ent: Entity) -> list[_Write]:
     out: list[_Write] = []
     if ent.kind == "org":
         name = ent.name
-        project = re.search(r"(?:项目|工程)$", name)
+        project = _PROJECT_END.search(name)
         if project:  # ...有限公司新材料项目: the company inside is what 该公司 means
             ends = [name.rfind(e) + len(e) for e, k in _vocab().org_kinds if k == "company" and e in name]
             name = name[: max(ends)] if ends else ""
@@ -919,8 +958,10 @@ def _strip_right(phrase: str, vocab: _Vocab) -> str:
             phrase, changed = phrase[: m.start()], True
             continue
         if phrase.endswith(vocab.connectors):  # one C call rules out the common case
-            word = next(w for w in vocab.connectors if phrase.endswith(w))  # longest first
-            phrase, changed = phrase[: -len(word)], True
+            # the longest connector it ends with
+            n = next(n for n in vocab.connector_lengths
+                     if n <= len(phrase) and phrase[-n:] in vocab.connector_set)
+            phrase, changed = phrase[:-n], True
     return phrase
 
 
@@ -932,12 +973,13 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
         if phrase in vocab.measures:
             break  # a keyword as a whole stays whole: 完成投资, 接待游客 ... not cut to 投资
         # startswith(tuple) is one C call: the word loops run only when one word matches
-        opener = None
         if phrase.startswith(vocab.openers):
-            opener = next((w for w in vocab.openers if phrase.startswith(w) and len(phrase) > len(w)), None)
-        if opener is not None:
-            phrase, changed = phrase[len(opener) :], True
-            continue
+            # the longest opener it starts with that leaves something
+            opened = next((n for n in vocab.opener_lengths
+                           if n < len(phrase) and phrase[:n] in vocab.opener_set), 0)
+            if opened:
+                phrase, changed = phrase[opened:], True
+                continue
         for pattern in vocab.opener_res:
             m = pattern.match(phrase)
             if m and m.end() < len(phrase):
@@ -946,10 +988,10 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
         else:
             # a leading verb (改造老旧小区 -> 老旧小区) when a noun of 2+ characters remains
             if phrase.startswith(vocab.measure_verbs):
-                for verb in vocab.measure_verbs:
-                    if (phrase.startswith(verb) and len(phrase) - len(verb) >= 2
-                            and phrase[len(verb)] not in vocab.measure_verb_blockers):
-                        phrase, changed = phrase[len(verb) :], True
+                for n in vocab.measure_verb_lengths:  # longest first
+                    if (len(phrase) - n >= 2 and phrase[:n] in vocab.measure_verb_set
+                            and phrase[n] not in vocab.measure_verb_blockers):
+                        phrase, changed = phrase[n:], True
                         break
     return phrase
 
@@ -985,6 +1027,8 @@ _AFTER_STOPS = re.compile(
     r"等|用于|作为|以上|以下"
 )
 _AFTER_TRIM = ("建设", "工作", "上", "中", "后", "里", "内", "之内", "范围")
+# the run of at most 24 characters after a figure, up to a phrase break
+_AFTER_RUN = re.compile(rf"[^{re.escape(''.join(sorted(_PHRASE_BREAKS)))}]{{0,24}}")
 _CLASSIFIER_END = frozenset("个家条名座批所台项部件处户辆只")
 
 
@@ -993,9 +1037,8 @@ def _after_phrase(text: str, start: int, limit: int) -> tuple[str, int]:
     i = start
     while i < limit and (text[i] in _QUOTES or text[i] == "的"):
         i += 1
-    j = i
-    while j < limit and text[j] not in _PHRASE_BREAKS and j - i < 24:
-        j += 1
+    run = _AFTER_RUN.match(text, i, limit)
+    j = run.end() if run else i  # the pattern matches the empty run too: always a match
     raw = text[i:j]
     phrase = raw
     m = _AFTER_STOPS.search(phrase)
@@ -1006,9 +1049,10 @@ def _after_phrase(text: str, start: int, limit: int) -> tuple[str, int]:
         # X的Y followed by its own figure: Y is that figure's measure, X is ours
         phrase = head if (j == limit and limit < len(text)) or not tail else tail
     phrase = phrase.strip(_QUOTES + " ")
-    for trim in _AFTER_TRIM:
-        if phrase.endswith(trim) and len(phrase) > len(trim) + 1:
-            phrase = phrase[: -len(trim)]
+    if phrase.endswith(_AFTER_TRIM):  # one C call rules out the common case
+        for trim in _AFTER_TRIM:
+            if phrase.endswith(trim) and len(phrase) > len(trim) + 1:
+                phrase = phrase[: -len(trim)]
     offset = text.find(phrase, i) if phrase else -1
     return phrase, offset
 
@@ -1022,6 +1066,13 @@ class _Measure:
 def _locate(text: str, phrase: str, lo: int, hi: int) -> int | None:
     pos = text.rfind(phrase, lo, hi)
     return pos if pos >= 0 else None
+
+
+_LIST_SEPARATORS = re.compile(r"[、和及与]")  # between the measures a 分别 distributes
+_COUNT_NOUN_END = re.compile(r"(?:数量|数|总数|规模)$")
+_ENUMERATION_CUT = re.compile(r"[、的]")
+_LEADING_NON_WORD = re.compile(r"^[^\u4e00-\u9fffA-Za-z]+")
+_PHRASE_BREAK = re.compile(r"[，,；;：:。！？!?、]")
 
 
 def _find_measure(
@@ -1053,8 +1104,8 @@ def _find_measure(
     # of the figures before (接待游客120.5万人次,实现旅游收入9.6亿元,分别增长35%和42%)
     respectively = raw_before.rfind("分别")
     if respectively >= 0 and not _strip_right(raw_before[respectively + 2 :], vocab):
-        items = [it for it in re.split(r"[、和及与]", _strip_left(before.removesuffix("分别"), vocab)) if it]
-        items = [re.sub(r"(?:数量|数|总数|规模)$", "", it) or it for it in items]
+        items = [it for it in _LIST_SEPARATORS.split(_strip_left(before.removesuffix("分别"), vocab)) if it]
+        items = [_COUNT_NOUN_END.sub("", it) or it for it in items]
         if len(items) < 2 and coordinated >= 2 and len(prior) >= coordinated:
             items = [m.text for m in prior[-coordinated:] if m.text]
         if len(items) >= 2:
@@ -1064,12 +1115,12 @@ def _find_measure(
         item = group.pop(0)
         return _Measure(item, _locate(text, item, 0, fig.start))
     # the last item of an enumeration: cut after 、 and 的
-    before = re.split(r"[、的]", before)[-1] if before else before
+    before = _ENUMERATION_CUT.split(before)[-1] if before else before
     before = _strip_left(_strip_right(before, vocab), vocab)
     if len(before) > _MAX_MEASURE:
         kw = _rightmost_keyword(before, vocab)
         # no keyword: the last few characters, not starting mid-number (0006 今日天气)
-        before = before[kw[0] : kw[1]] if kw else re.sub(r"^[^\u4e00-\u9fffA-Za-z]+", "", before[-_MAX_MEASURE // 2 :])
+        before = before[kw[0] : kw[1]] if kw else _LEADING_NON_WORD.sub("", before[-_MAX_MEASURE // 2 :])
     if not _valid_measure(before, vocab):
         before = ""
 
@@ -1097,7 +1148,7 @@ def _find_measure(
         choice = before or after
     if not choice:
         # nothing but a verb phrase around the figure (5件正在调解处理中): take it as is
-        tail = re.split(r"[，,；;：:。！？!?、]", text[fig.end : next_start], maxsplit=1)[0].strip(_QUOTES)
+        tail = _PHRASE_BREAK.split(text[fig.end : next_start], maxsplit=1)[0].strip(_QUOTES)
         choice = tail[:_MAX_MEASURE]
         if _valid_measure(choice, vocab) and not choice.startswith(vocab.connectors):
             return _Measure(choice, text.find(choice, fig.end))
