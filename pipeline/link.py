@@ -105,10 +105,13 @@ class _Vocab:
     anaphor_re: re.Pattern[str]
     anaphor_levels: dict[str, str]
     verb_re: re.Pattern[str]  # change verb at the end of the text before a figure
+    # the characters a verb_re match can end with: any other last character rules it out
+    verb_last_chars: frozenset[str]
     verb_direction: dict[str, str]
     basis_re: re.Pattern[str]
     basis_end_re: re.Pattern[str]  # a basis at the end of a phrase
     self_change: tuple[str, ...]
+    self_change_re: re.Pattern[str]
     opener_res: tuple[re.Pattern[str], ...]
     measure_verbs: tuple[str, ...]  # longest first
     measure_verb_set: frozenset[str]
@@ -130,6 +133,10 @@ def _lengths_of(words: tuple[str, ...]) -> tuple[int, ...]:
     """The distinct lengths of ``words``, longest first: a longest-match lookup at a phrase's
     start or end slices once per length and asks a set, instead of a startswith per word."""
     return tuple(sorted({len(w) for w in words}, reverse=True))
+
+
+# what links a rate noun to its figure: 增幅达5%, 降幅为3%
+_RATE_LINKERS = ("为", "达到", "达", "是")
 
 
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -253,7 +260,7 @@ def _vocab() -> _Vocab:
     verb_re = re.compile(
         rf"(?:(?P<verb>{_alternation(list(change['verbs']['up']) + list(change['verbs']['down']))})了?"
         rf"|(?P<rate>{_alternation(list(change['rate_nouns']['up']) + list(change['rate_nouns']['down']))})"
-        rf"(?:为|达到|达|是)?"
+        rf"(?:{'|'.join(_RATE_LINKERS)})?"
         rf"|(?:{basis})(?P<short>{_alternation(list(short_verbs))})了?)$"
     )
     anaphora = words["anaphora"]
@@ -291,10 +298,15 @@ def _vocab() -> _Vocab:
         anaphor_re=anaphor_re,
         anaphor_levels=dict(anaphora["levels"]),
         verb_re=verb_re,
+        # a verb, rate noun or short verb, or what may follow one (了, a rate linker); and
+        # a newline, before which $ matches too
+        verb_last_chars=frozenset(
+            [w[-1] for w in verb_direction] + [w[-1] for w in _RATE_LINKERS] + ["了", "\n"]),
         verb_direction=verb_direction,
         basis_re=re.compile(basis),
         basis_end_re=re.compile(f"(?:{basis})$"),
         self_change=tuple(change["self_change"]["up"]),
+        self_change_re=re.compile(_alternation(change["self_change"]["up"])),
         opener_res=tuple(re.compile(p) for p in words["opener_patterns"]),
         measure_verbs=measure_verbs,
         measure_verb_set=frozenset(measure_verbs),
@@ -942,6 +954,14 @@ def _choose_subject(fig: Figure, possible: list[Entity]) -> Entity | None:
     return None
 
 
+def _change_verb_at_end(phrase: str, vocab: _Vocab) -> re.Match[str] | None:
+    """``vocab.verb_re.search(phrase)``; the last character rules out most phrases first
+    (the search tries the whole alternation at every position)."""
+    if phrase[-1:] not in vocab.verb_last_chars:
+        return None
+    return vocab.verb_re.search(phrase)
+
+
 def _strip_right(phrase: str, vocab: _Vocab) -> str:
     changed = True
     while changed and phrase:
@@ -949,7 +969,7 @@ def _strip_right(phrase: str, vocab: _Vocab) -> str:
         phrase = phrase.rstrip(_QUOTES + " ")
         if phrase in vocab.measures:
             break  # 人均 is not 人 + 均
-        m = vocab.verb_re.search(phrase)
+        m = _change_verb_at_end(phrase, vocab)
         if m and m.start() < len(phrase):
             phrase, changed = phrase[: m.start()], True
             continue
@@ -1092,13 +1112,18 @@ def _find_measure(
     vocab = _vocab()
     raw_before = text[window_start : fig.start]
     before = _strip_right(raw_before, vocab)
+    # _strip_right is idempotent: a phrase it returned needs no second pass
+    right_stripped = True
     # what is left of the window after the basis went: cut after any date still inside it
     inside = [(ds - window_start, de - window_start) for ds, de in dates
               if window_start <= ds and de <= window_start + len(before)]
     if inside:
         ds, de = max(inside)
         # 员工人数从2019年的800人: a date that modifies the figure leaves the measure before it
-        before = _strip_right(before[:ds], vocab) if not before[de:].strip("的 ") else before[de:]
+        if not before[de:].strip("的 "):
+            before = _strip_right(before[:ds], vocab)
+        else:
+            before, right_stripped = before[de:], False
     # 分别 distributes coordinated figures over coordinated measures, in order: those named
     # in the clause (科技型中小企业、高新技术企业数量分别突破800家和500家), else the measures
     # of the figures before (接待游客120.5万人次,实现旅游收入9.6亿元,分别增长35%和42%)
@@ -1115,8 +1140,10 @@ def _find_measure(
         item = group.pop(0)
         return _Measure(item, _locate(text, item, 0, fig.start))
     # the last item of an enumeration: cut after 、 and 的
-    before = _ENUMERATION_CUT.split(before)[-1] if before else before
-    before = _strip_left(_strip_right(before, vocab), vocab)
+    last_item = _ENUMERATION_CUT.split(before)[-1] if before else before
+    if len(last_item) < len(before) or not right_stripped:
+        last_item = _strip_right(last_item, vocab)
+    before = _strip_left(last_item, vocab)
     if len(before) > _MAX_MEASURE:
         kw = _rightmost_keyword(before, vocab)
         # no keyword: the last few characters, not starting mid-number (0006 今日天气)
@@ -1191,10 +1218,10 @@ def _find_change(text: str, fig: Figure, clause_start: int) -> dict[str, Any]:
     vocab = _vocab()
     if fig.kind == "date":
         return {}
-    if any(w in fig.surface for w in vocab.self_change):
+    if vocab.self_change_re.search(fig.surface):
         return {"change": True, "direction": "up"}
     prefix = text[clause_start : fig.start]
-    m = vocab.verb_re.search(prefix)
+    m = _change_verb_at_end(prefix, vocab)
     if not m:
         return {}
     word = m.group("verb") or m.group("rate") or m.group("short")
