@@ -35,6 +35,7 @@ from pipeline.extract.numbers import (
     scaled,
     trailing_scale,
 )
+from pipeline.extract.patterns import by_first_char
 from pipeline.resources import load_lines, load_toml
 from schemas.records import Figure
 
@@ -128,21 +129,29 @@ RANK_SCOPES: tuple[str, ...] = load_lines("rank_scopes.txt")
 # --------------------------------------------------------------------------- the grammar
 
 
+def _longest_first(words: list[str] | tuple[str, ...]) -> list[str]:
+    """Distinct words, longest first: an alternation takes the first branch that matches."""
+    return sorted(set(words), key=len, reverse=True)
+
+
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return by_first_char(_longest_first(words))
 
 
 _GE = "个個"  # the general classifier, which may carry 多 / 余 / 半 before a unit
 _GE_INLINE = "多余餘半"
 
 
-def _guarded(word: str, not_after: str = "", not_before: tuple[str, ...] | str = ()) -> str:
-    """``word`` as a regex, refusing the places where it is part of a longer word."""
-    pattern = re.escape(word)
+def _guarded_rest(word: str, not_after: str = "", not_before: tuple[str, ...] | str = ()) -> str:
+    """``word`` after its first character as a regex, refusing the places where the word is
+    part of a longer word."""
+    first = re.escape(word[0])
+    pattern = re.escape(word[1:])
     if word[0] in _GE and len(word) > 1:
-        pattern = word[0] + f"[{_GE_INLINE}]?" + re.escape(word[1:])  # 3个多小时, 两个半小时, 一个半月
+        pattern = f"[{_GE_INLINE}]?" + pattern  # 3个多小时, 两个半小时, 一个半月
     if not_after:
-        pattern = f"(?<![{re.escape(not_after)}])" + pattern
+        # (?<![X])word, checked once the first character is read: not X, then that character
+        pattern = f"(?<![{re.escape(not_after)}]{first})" + pattern
     blockers = list(not_before)
     if blockers:
         pattern += "(?!" + "|".join(re.escape(b) for b in blockers) + ")"
@@ -152,8 +161,8 @@ def _guarded(word: str, not_after: str = "", not_before: tuple[str, ...] | str =
 
 
 def _guarded_alternation(words: list[str], not_after: dict[str, str], not_before: dict[str, Any]) -> str:
-    ordered = sorted(set(words), key=len, reverse=True)
-    return "|".join(_guarded(w, not_after.get(w, ""), not_before.get(w, ())) for w in ordered)
+    return by_first_char(_longest_first(words),
+                         lambda word: _guarded_rest(word, not_after.get(word, ""), not_before.get(word, ())))
 
 
 _NOT_AFTER: dict[str, str] = dict(_QUALIFIERS["not_after"])
@@ -215,7 +224,7 @@ _GE_INLINE_RE = re.compile(f"^([{_GE}])([{_GE_INLINE}])")
 # --------------------------------------------------------------------------- reading a match
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     """A figure before validation: offsets into the text and its reading."""
 
@@ -286,6 +295,8 @@ def _post_qualifier(post: str | None, kind: str) -> tuple[str | None, bool]:
 
 def _hedged(text: str, start: int) -> bool:
     """预计达5亿元, 预计总投资5亿元: a hedge shortly before the number, in the same clause."""
+    if _HEDGE_RE.search(text, max(0, start - 8), start) is None:
+        return False  # none in the 8 characters before: none in the clause they hold (most figures)
     return _HEDGE_RE.search(filters.clause_before(text, start, limit=8)) is not None
 
 
@@ -487,14 +498,15 @@ def _is_not_fact(text: str, cand: _Candidate, m: re.Match[str], masks: filters.M
         return True
     if cand.kind == "rank":
         return False
-    num_start = m.start("n1") if m.group("n1") is not None else cand.start
-    if m.group("n1") is not None:
+    n1, u1 = m.group("n1", "u1")
+    if n1 is not None:
+        num_start = m.start("n1")
         if filters.is_code_context(text, num_start, cand.end):
             return True
         if filters.is_ordinal(text, num_start):
             return True
         if cand.kind == "count":
-            if filters.is_slogan_count(text, cand.end, m.group("u1") or "") or filters.is_pattern_count(text, cand.end):
+            if filters.is_slogan_count(text, cand.end, u1 or "") or filters.is_pattern_count(text, cand.end):
                 return True
         if cand.unit.kind == "duration" and cand.unit.code in ("month", "week", "day") and text[max(0, cand.start - 3) : cand.start].endswith(("年前", "年度前")):
             return True  # 今年前4个月 is a calendar period: dates.py
@@ -520,6 +532,8 @@ def _to_figure(text: str, cand: _Candidate) -> Figure:
 
 def _spread_respectively(text: str, figures: list[Figure]) -> list[Figure]:
     """分别突破800家和500家: the qualifier after 分别 covers every figure of the list."""
+    if "分别" not in text:
+        return figures  # nothing to spread (most sentences)
     out = list(figures)
     for i in range(len(out) - 1):
         first, nxt = out[i], out[i + 1]
@@ -541,16 +555,18 @@ def find_figures(text: str) -> list[Figure]:
     candidates: list[_Candidate] = []
     pos = 0
     n = len(text)
+    search = _FIGURE_RE.search
     while pos < n:
-        m = _FIGURE_RE.search(text, pos)
+        m = search(text, pos)
         if m is None:
             break
+        rank, ratio, fan, fraction, share = m.group("rank", "ra", "fan", "fden", "cnum")
         try:
-            if m.group("rank") is not None:
+            if rank is not None:
                 cand = _read_rank(text, m)
-            elif m.group("ra") is not None:
+            elif ratio is not None:
                 cand = _read_ratio(text, m)
-            elif m.group("fan") is not None or m.group("fden") is not None or m.group("cnum") is not None:
+            elif fan is not None or fraction is not None or share is not None:
                 cand = _read_special(text, m)
             else:
                 cand = _read_figure(text, m)
