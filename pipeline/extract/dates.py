@@ -395,76 +395,84 @@ class _Atom:
     lunar: bool = False
 
 
+# The groups that say which branch of the atom regex matched, read in one call.
+_BRANCH_GROUPS = ("iso_y", "yr1", "lunar", "y", "ycn", "yw", "mr1", "m", "mcn", "mw", "q", "qr1", "fq", "half",
+                  "fm", "edge", "bd", "bdcn")
+
+
 def _atom(m: re.Match[str], v: _Vocab) -> _Atom | None:
-    g = m.groupdict()
+    (iso_y, yr1, lunar, y, ycn, yw, mr1, month_num, month_cn, mw, q, qr1, fq, half,
+     fm, edge, bd, bdcn) = m.group(*_BRANCH_GROUPS)
     s, e = m.span()
-    if g["iso_y"]:
-        parts = DateParts(year=int(g["iso_y"]), month=int(g["iso_m"]), day=int(g["iso_d"]))
+    if iso_y:
+        iso_m, iso_d = m.group("iso_m", "iso_d")
+        parts = DateParts(year=int(iso_y), month=int(iso_m), day=int(iso_d))
         return _Atom(s, e, _CLOSED, parts)
-    if g["yr1"]:
-        return _Atom(s, e, _CLOSED, DateParts(year=int(g["yr1"])), DateParts(year=int(g["yr2"])))
-    if g["lunar"]:
+    if yr1:
+        return _Atom(s, e, _CLOSED, DateParts(year=int(yr1)), DateParts(year=int(m.group("yr2"))))
+    if lunar:
         return _Atom(s, e, _CLOSED, DateParts(), lunar=True)
-    if g["y"] or g["ycn"]:
-        year = int(g["y"]) if g["y"] else _cn_year(g["ycn"])
+    if y or ycn:
+        year = int(y) if y else _cn_year(ycn)
         if not 1800 <= year <= 2199:
             return None
-        edge = g["y_edge"]
-        if edge:
-            return _Atom(s, e, _CLOSED, DateParts(year=year, month_span=(v.edges[edge],) * 2))
+        year_edge = m.group("y_edge")
+        if year_edge:
+            return _Atom(s, e, _CLOSED, DateParts(year=year, month_span=(v.edges[year_edge],) * 2))
         return _Atom(s, e, _YEAR, DateParts(year=year))
-    if g["yw"]:
-        spec = v.year_words[g["yw"]]
+    if yw:
+        spec = v.year_words[yw]
         parts = DateParts(year_offset=int(spec["offset"]), anchored=bool(spec.get("anchored")),
                           needs_anchor=bool(spec.get("needs_anchor")))
-        edge = g["yw_edge"]
-        if edge:
-            return _Atom(s, e, _CLOSED, replace(parts, month_span=(v.edges[edge],) * 2))
+        year_edge = m.group("yw_edge")
+        if year_edge:
+            return _Atom(s, e, _CLOSED, replace(parts, month_span=(v.edges[year_edge],) * 2))
         return _Atom(s, e, _YEAR, parts)
-    if g["mr1"]:
-        first, last = _small_number(g["mr1"]), _small_number(g["mr2"])
+    if mr1:
+        first, last = _small_number(mr1), _small_number(m.group("mr2"))
         if not (1 <= first < last <= 12):
             return None
         return _Atom(s, e, _PERIOD, DateParts(month_span=(first, last)))
-    if g["m"] or g["mcn"]:
-        month = _small_number(g["m"] or g["mcn"])
-        day = _small_number(g["d"]) if g["d"] else None
+    if month_num or month_cn:
+        d, d2, m_fen, m_part = m.group("d", "d2", "m_fen", "m_part")
+        month = _small_number(month_num or month_cn)
+        day = _small_number(d) if d else None
         if day is not None and not 1 <= day <= _MONTH_DAYS[month]:
             return None  # 2月30日 is no date, with or without a year
         parts = DateParts(month=month, day=day)
         end_parts = None
-        if g["d2"]:
-            day2 = _small_number(g["d2"])
+        if d2:
+            day2 = _small_number(d2)
             if not (day is not None and day < day2 <= _MONTH_DAYS[month]):
                 return None
             end_parts = DateParts(month=month, day=day2)
         # a lone Chinese month (七月) needs a year or a day to count: 十月怀胎 is not a date
-        loose = bool(g["mcn"]) and day is None and not g["m_fen"] and not g["m_part"]
+        loose = bool(month_cn) and day is None and not m_fen and not m_part
         return _Atom(s, e, _MONTH, parts, end_parts, loose=loose)
-    if g["mw"]:
-        return _Atom(s, e, _MONTH_WORD, DateParts(month_offset=v.month_words[g["mw"]]))
-    if g["q"]:
-        q = _small_number(g["q"])
-        return _Atom(s, e, _PERIOD, DateParts(quarter_span=(q, q)))
-    if g["qr1"]:
-        first, last = _small_number(g["qr1"]), _small_number(g["qr2"])
+    if mw:
+        return _Atom(s, e, _MONTH_WORD, DateParts(month_offset=v.month_words[mw]))
+    if q:
+        quarter = _small_number(q)
+        return _Atom(s, e, _PERIOD, DateParts(quarter_span=(quarter, quarter)))
+    if qr1:
+        first, last = _small_number(qr1), _small_number(m.group("qr2"))
         if not 1 <= first < last <= 4:
             return None
         return _Atom(s, e, _PERIOD, DateParts(quarter_span=(first, last)))
-    if g["fq"]:
-        return _Atom(s, e, _PERIOD, DateParts(quarter_span=(1, _small_number(g["fq"]))))
-    if g["half"]:
-        return _Atom(s, e, _PERIOD, DateParts(half=v.halves[g["half"]]))
-    if g["fm"]:
-        n = _small_number(g["fm"])
+    if fq:
+        return _Atom(s, e, _PERIOD, DateParts(quarter_span=(1, _small_number(fq))))
+    if half:
+        return _Atom(s, e, _PERIOD, DateParts(half=v.halves[half]))
+    if fm:
+        n = _small_number(fm)
         if not 2 <= n <= 12:  # 前1个月 is "one month earlier", not January
             return None
         return _Atom(s, e, _PERIOD, DateParts(month_span=(1, n)))
-    if g["edge"]:
-        month = v.edges[g["edge"]]
+    if edge:
+        month = v.edges[edge]
         return _Atom(s, e, _PERIOD, DateParts(month_span=(month, month)))
-    if g["bd"] or g["bdcn"]:
-        day = _small_number(g["bd"] or g["bdcn"])
+    if bd or bdcn:
+        day = _small_number(bd or bdcn)
         if not 1 <= day <= 31:
             return None
         return _Atom(s, e, _BARE_DAY, DateParts(day=day), loose=True)
@@ -486,14 +494,14 @@ def _glue(year: _Atom, nxt: _Atom) -> _Atom:
 def _bare_day_licensed(text: str, atom: _Atom, v: _Vocab, anchor: Anchor | None, anchor_has_day: bool) -> bool:
     """Is a bare ``12日`` a day of the month here, rather than a count of days?"""
     after = text[atom.end : atom.end + 4]
-    if any(after.startswith(w) for w in v.bare_day_not_before):
+    if after.startswith(v.bare_day_not_before):
         return False
     if text[atom.end - 1] != "日" or not text[atom.start].isascii():
         return False  # 3号, 三日: only as the end of a range
-    if any(after.startswith(w) for w in v.day_followers) or _CLOCK.match(after):
+    if after.startswith(v.day_followers) or _CLOCK.match(after):
         return True
     before = text[max(0, atom.start - 4) : atom.start]
-    if any(before.endswith(w) for w in v.bare_day_after):
+    if before.endswith(v.bare_day_after):
         return True
     if anchor_has_day and anchor is not None:  # 5月20日上午…，21日…
         return True
@@ -553,7 +561,7 @@ def find_dates(text: str, published: date | None = None) -> list[Figure]:
                 continue
 
         if not parts.has_own_year and parts.year is None \
-                and any(text.endswith(w, 0, start) for w in v.distributive):
+                and text.endswith(v.distributive, 0, start):
             continue  # 每年年底, 每月15日: recurring, not one date
 
         # 3. suffixes that belong to the surface
