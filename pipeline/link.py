@@ -19,9 +19,11 @@ and the figure grammar already works on characters.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import pairwise
 from typing import Any, Literal
 
 from pipeline.resources import data_path, load_lines, load_toml
@@ -34,6 +36,8 @@ _CLAUSE_BREAKS = frozenset("，,；;：:。！？!?\n\r")
 # An enumeration comma also ends a measure phrase (5个综合公园、20个社区公园).
 _PHRASE_BREAKS = _CLAUSE_BREAKS | frozenset("、")
 _QUOTES = "“”\"'‘’「」『』《》〈〉"
+_QUOTES_SPACES = _QUOTES + " "
+_QUOTES_SPACES_COMMAS = _QUOTES + " ，,"
 # Single characters that cannot be inside a name: function words and particles.
 _NAME_STOPS = frozenset("的在于由对与和及是为将把被向从让使经据了、等也都已还又就即有并且或着过")
 # Multi-character words a name never starts with: a verb or preposition before it.
@@ -43,6 +47,10 @@ _NAME_STOP_WORDS = (
     "牵头", "指导", "督促", "要求", "组织", "召开", "举办", "参加", "来到", "前往", "走进", "深入",
     "成功", "正式", "目前", "近日", "日前", "同时", "今年", "去年", "截至", "其中", "作为", "以及",
 )
+# _name_start asks once per character whether a stop word ends there: as a character pair
+_NAME_STOP_PAIRS = frozenset(_NAME_STOP_WORDS)
+if any(len(word) != 2 for word in _NAME_STOP_WORDS):
+    raise ValueError("_NAME_STOP_WORDS are looked up as character pairs: two characters each")
 # Words after a weak organisation suffix that show it was part of another word (中心城区).
 _WEAK_SUFFIX_BLOCKERS = ("城", "区", "点", "线", "任务", "工作", "环节", "位置", "地位", "思想", "面")
 # Organisation-like strings that are common words, not names.
@@ -367,9 +375,10 @@ def _name_start(text: str, end: int, limit: int, floor: int = 0) -> int:
     i = end
     while i > floor and end - i < limit:
         ch = text[i - 1]
-        if not _is_cjk(ch) or ch in _NAME_STOPS:
+        if not "\u4e00" <= ch <= "\u9fff" or ch in _NAME_STOPS:  # _is_cjk, inline: per character
             break
-        if text.endswith(_NAME_STOP_WORDS, floor, i) and not _vocab().org_suffix_re.match(text, i):
+        # text.endswith(_NAME_STOP_WORDS, floor, i), as one set lookup
+        if i - 2 >= floor and text[i - 2 : i] in _NAME_STOP_PAIRS and not _vocab().org_suffix_re.match(text, i):
             break  # 中国建设银行: a stop word right before the suffix is part of the name
         i -= 1
     return i
@@ -418,7 +427,7 @@ def _suffix_places(text: str, vocab: _Vocab, known: list[Entity], blocked: list[
     out: list[Entity] = []
     for m in vocab.place_suffix_re.finditer(text):
         s, e, suffix = m.start(), m.end(), m.group()
-        if any(bs < e and s < be for bs, be in blocked):
+        if _overlaps_any(s, e, blocked):
             continue
         small = suffix in _SMALL_PLACE_SUFFIXES
         if small and e < len(text) and text[e] in _SMALL_PLACE_BLOCKERS:
@@ -444,7 +453,9 @@ _BRANCH_IN_BRACKETS = re.compile(r"[（(][\u4e00-\u9fff]{1,6}[）)]")
 
 
 def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]) -> list[Entity]:
-    """Organisations by suffix: 河南钜盛先导新材料科技有限公司, 新乡县市场监管局, 新乡移动."""
+    """Organisations by suffix: 河南钜盛先导新材料科技有限公司, 新乡县市场监管局, 新乡移动.
+
+    ``floors``, in ascending order: positions a name does not reach back across."""
     out: list[Entity] = []
     place_ends = {p.end: p for p in places}
     last_end = 0
@@ -452,7 +463,8 @@ def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]
         s, e, suffix = m.start(), m.end(), m.group()
         if s < last_end:
             continue
-        floor = max([f for f in floors if f <= s] + [last_end, 0])
+        below = bisect_right(floors, s)  # floors[below - 1] is the last floor at or before s
+        floor = max(floors[below - 1], last_end) if below else last_end
         if suffix in vocab.org_after_place:
             place = place_ends.get(s)
             if place is None:
@@ -536,6 +548,9 @@ def _with_projects(entities: list[Entity], text: str) -> list[Entity]:
 
 def _drop_nested(entities: list[Entity]) -> list[Entity]:
     """Keep the longest of overlapping entities (the org that contains a place name)."""
+    by_start = sorted(entities, key=lambda x: x.start)
+    if all(a.end <= b.start for a, b in pairwise(by_start)):
+        return by_start  # the common case, nothing overlaps: all kept, in text order
     kept: list[Entity] = []
     for ent in sorted(entities, key=lambda x: (-x.length, x.start)):
         if all(ent.end <= k.start or ent.start >= k.end for k in kept):
@@ -559,11 +574,13 @@ def _scan(text: str, doc: Any | None, figures: list[Figure] | None) -> tuple[lis
     """(entities without overlaps, every place found, nested ones included: 小店镇 in 小店镇党委)."""
     vocab = _vocab()
     figure_spans = [(f.start, f.end) for f in figures or []]
-    gaz = [g for g in _gazetteer_places_of(text) if not any(fs < g.end and g.start < fe for fs, fe in figure_spans)]
+    gaz = list(_gazetteer_places_of(text))
+    if figure_spans:
+        gaz = [g for g in gaz if not _overlaps_any(g.start, g.end, figure_spans)]
     places = gaz + _suffix_places(text, vocab, gaz, [(g.start, g.end) for g in gaz] + figure_spans)
     places = _chain_places(places, text)
     # an anaphor is no part of a name: 该乡党委 is the 该乡 party committee, not an org "该乡党委"
-    floors = [fe for _fs, fe in figure_spans] + [m.end() for m in vocab.anaphor_re.finditer(text)]
+    floors = sorted([fe for _fs, fe in figure_spans] + [m.end() for m in vocab.anaphor_re.finditer(text)])
     orgs = _rule_orgs(text, vocab, places, floors)
     ner = _ner_entities(doc)
     entities = _drop_nested(ner + orgs + places)
@@ -571,7 +588,17 @@ def _scan(text: str, doc: Any | None, figures: list[Figure] | None) -> tuple[lis
     entities = _with_projects(entities, text)
     # names inside quotes are titles of apps, campaigns and slogans, not owners
     quoted = _quoted_spans(text)
-    return [e for e in entities if not any(qs <= e.start and e.end <= qe for qs, qe in quoted)], places
+    if quoted:
+        entities = [e for e in entities if not any(qs <= e.start and e.end <= qe for qs, qe in quoted)]
+    return entities, places
+
+
+def _overlaps_any(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """True when [start, end) overlaps one of ``spans`` (a loop: no generator per call)."""
+    for span_start, span_end in spans:
+        if span_start < end and start < span_end:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- roles
@@ -916,11 +943,13 @@ def _anaphors(text: str, entities: list[Entity], recall: Callable[[str], str | N
 # --------------------------------------------------------------------------- link
 
 
-def _clause_start(text: str, pos: int, breaks: frozenset[str] = _CLAUSE_BREAKS) -> int:
-    i = pos
-    while i > 0 and text[i - 1] not in breaks:
-        i -= 1
-    return i
+_CLAUSE_BREAK = re.compile(f"[{re.escape(''.join(sorted(_CLAUSE_BREAKS)))}]")
+
+
+def _clause_starts(text: str) -> list[int]:
+    """Where the clauses of ``text`` start, ascending: 0 and the position after each break.
+    The clause of a position is the last start at or before it (one bisect per figure)."""
+    return [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)]
 
 
 def _is_modifier(ent: Entity, text: str, figure_starts: set[int]) -> bool:
@@ -966,7 +995,7 @@ def _strip_right(phrase: str, vocab: _Vocab) -> str:
     changed = True
     while changed and phrase:
         changed = False
-        phrase = phrase.rstrip(_QUOTES + " ")
+        phrase = phrase.rstrip(_QUOTES_SPACES)
         if phrase in vocab.measures:
             break  # 人均 is not 人 + 均
         m = _change_verb_at_end(phrase, vocab)
@@ -989,7 +1018,7 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
     changed = True
     while changed and phrase:
         changed = False
-        phrase = phrase.lstrip(_QUOTES + " ")
+        phrase = phrase.lstrip(_QUOTES_SPACES)
         if phrase in vocab.measures:
             break  # a keyword as a whole stays whole: 完成投资, 接待游客 ... not cut to 投资
         # startswith(tuple) is one C call: the word loops run only when one word matches
@@ -1068,7 +1097,7 @@ def _after_phrase(text: str, start: int, limit: int) -> tuple[str, int]:
         head, _, tail = phrase.partition("的")
         # X的Y followed by its own figure: Y is that figure's measure, X is ours
         phrase = head if (j == limit and limit < len(text)) or not tail else tail
-    phrase = phrase.strip(_QUOTES + " ")
+    phrase = phrase.strip(_QUOTES_SPACES)
     if phrase.endswith(_AFTER_TRIM):  # one C call rules out the common case
         for trim in _AFTER_TRIM:
             if phrase.endswith(trim) and len(phrase) > len(trim) + 1:
@@ -1116,7 +1145,7 @@ def _find_measure(
     right_stripped = True
     # what is left of the window after the basis went: cut after any date still inside it
     inside = [(ds - window_start, de - window_start) for ds, de in dates
-              if window_start <= ds and de <= window_start + len(before)]
+              if window_start <= ds and de <= window_start + len(before)] if dates else []
     if inside:
         ds, de = max(inside)
         # 员工人数从2019年的800人: a date that modifies the figure leaves the measure before it
@@ -1163,7 +1192,7 @@ def _find_measure(
         kw = max((k for k in vocab.measures if after.startswith(k)), key=len)
         return _Measure(kw, after_pos)
     if not before and not after and previous is not None and (
-        raw_before.strip() in ("、", "和", "及", "与") or raw_before.strip(_QUOTES + " ，,")
+        raw_before.strip() in ("、", "和", "及", "与") or raw_before.strip(_QUOTES_SPACES_COMMAS)
     ):
         # 全省第三、行业第一: an enumeration shares its measure; so does a figure with only
         # change words before it (员工人数从500人增至800人; 投资4.2万亿元,同比增长3.4%)
@@ -1298,10 +1327,11 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     prev_end = prev_nondate_end = 0
     dates = [(f.start, f.end) for f in ordered if f.kind == "date"]
     coordinated = _coordination_lengths(text, ordered)
+    clause_starts = _clause_starts(text)
     vocab = _vocab()
     for k, fig in enumerate(ordered):
         next_start = ordered[k + 1].start if k + 1 < len(ordered) else len(text)
-        clause_start = _clause_start(text, fig.start)
+        clause_start = clause_starts[bisect_right(clause_starts, fig.start) - 1]
         update: dict[str, Any] = {}
         if fig.kind != "date":
             subject = _choose_subject(fig, possible_subjects)
