@@ -45,12 +45,14 @@ deixis (今天, 昨天), and durations (``近5年来``, ``3个月``, ``5年``: f
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from typing import NamedTuple
 
 from pipeline.extract.figure_record import date_figure
+from pipeline.extract.patterns import tried_only_at
 from pipeline.resources import load_toml
 from schemas.records import Figure
 
@@ -256,6 +258,7 @@ def _guarded(word: str, not_after: str = "", not_before: str = "") -> str:
 @dataclass(frozen=True)
 class _Vocab:
     regex: re.Pattern[str]
+    branches: tuple[tuple[str, str], ...]  # (first characters, regex) of each branch of `regex`
     year_words: dict[str, dict]
     month_words: dict[str, int]
     edges: dict[str, int]
@@ -300,46 +303,59 @@ def _vocab() -> _Vocab:
     month_any = f"{_NUM_MONTH}|{_CN_MONTH}"
     day_any = f"{_NUM_DAY}|{_CN_DAY}"
     quarter_num = "[一二三四]|[1-4]"
+    # the first characters of each branch (a superset is fine: the branch itself decides)
+    arabic = "0123456789"
+    chinese_numeral = "〇零○一二两兩三四五六七八九十"
+    lunar_starts = "农農甲乙丙丁戊己庚辛壬癸"
 
-    pattern = "|".join([
+    def first_chars_of(words: Iterable[str]) -> str:
+        return "".join(w[0] for w in words)
+
+    branches: list[tuple[str, str]] = [
         # 2010-01-29, 2010.01.29, 2010/1/29: one separator used twice
-        rf"(?<![0-9.])(?P<iso_y>{_YEAR_NUM})(?P<iso_sep>[-./])(?P<iso_m>{_NUM_MONTH})(?P=iso_sep)"
-        rf"(?P<iso_d>{_NUM_DAY})(?![0-9])",
+        (arabic, rf"(?<![0-9.])(?P<iso_y>{_YEAR_NUM})(?P<iso_sep>[-./])(?P<iso_m>{_NUM_MONTH})(?P=iso_sep)"
+        rf"(?P<iso_d>{_NUM_DAY})(?![0-9])"),
         # 2021-2023年: two years sharing 年
-        rf"(?<![0-9.])(?P<yr1>{_YEAR_NUM})(?:{conn})(?P<yr2>{_YEAR_NUM})年",
+        (arabic, rf"(?<![0-9.])(?P<yr1>{_YEAR_NUM})(?:{conn})(?P<yr2>{_YEAR_NUM})年"),
         # 农历甲辰年四月二十九 / 农历正月十五: consumed whole so its month is not read as Gregorian
-        r"(?P<lunar>(?:农历|農曆)?[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年"
+        (lunar_starts, r"(?P<lunar>(?:农历|農曆)?[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年"
         r"(?:闰?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
         r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)?"
         r"|(?:农历|農曆)[闰閏]?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
-        r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)",
+        r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)"),
         # 2023年, 二〇二四年, 2023年度, 2021年底, 2021年年底
-        rf"(?:(?<![0-9.])(?P<y>{_YEAR_NUM})|{not_numeral}(?P<ycn>[〇零○一二三四五六七八九]{{4}}))年(?!来)"
-        rf"(?P<y_du>度)?(?P<y_edge>{glued_edges})?",
+        (arabic + chinese_numeral, rf"(?:(?<![0-9.])(?P<y>{_YEAR_NUM})|{not_numeral}(?P<ycn>[〇零○一二三四五六七八九]{{4}}))年(?!来)"
+        rf"(?P<y_du>度)?(?P<y_edge>{glued_edges})?"),
         # 今年, 去年, 上年度, 今年底, 去年年底
-        rf"(?P<yw>{year_word_pat})(?P<yw_du>度)?(?P<yw_edge>{glued_edges})?",
+        (first_chars_of(year_words), rf"(?P<yw>{year_word_pat})(?P<yw_du>度)?(?P<yw_edge>{glued_edges})?"),
         # 1-5月, 1至4月份, 一至五月: a month span sharing 月
-        rf"(?<![0-9.\-/])(?P<mr1>{month_any})(?:{conn})(?P<mr2>{month_any})月份?",
+        (arabic + chinese_numeral, rf"(?<![0-9.\-/])(?P<mr1>{month_any})(?:{conn})(?P<mr2>{month_any})月份?"),
         # 6月4日, 4月份, 5月1-3日, 5月底, 十二月二十日
-        rf"(?:(?<![0-9.\-/])(?P<m>{_NUM_MONTH})|(?<![{_CN_NUMERAL_CHARS}第每个個])(?P<mcn>{_CN_MONTH}))月"
-        rf"(?P<m_fen>份)?(?:(?P<d>{day_any})(?:(?:{conn})(?P<d2>{day_any}))?[日号號])?(?P<m_part>{month_parts})?",
+        (arabic + chinese_numeral, rf"(?:(?<![0-9.\-/])(?P<m>{_NUM_MONTH})|(?<![{_CN_NUMERAL_CHARS}第每个個])(?P<mcn>{_CN_MONTH}))月"
+        rf"(?P<m_fen>份)?(?:(?P<d>{day_any})(?:(?:{conn})(?P<d2>{day_any}))?[日号號])?(?P<m_part>{month_parts})?"),
         # 本月, 上月, 上个月底
-        rf"(?P<mw>{month_word_pat})(?P<mw_part>{month_parts})?",
+        (first_chars_of(data["month_words"]), rf"(?P<mw>{month_word_pat})(?P<mw_part>{month_parts})?"),
         # 一季度, 第一季度, 第1季度; 前三季度; 一至三季度; 第三季 (Taiwan / Hong Kong usage:
         # 度 may be dropped only after 第, since a bare 三季 is 三季稻 / 四季)
-        rf"(?<![每逐各个0-9{_CN_NUMERAL_CHARS}])(?P<q_di>第)?(?P<q>{quarter_num})季(?(q_di)度?|度)",
-        rf"(?<![每逐各0-9{_CN_NUMERAL_CHARS}])(?P<qr1>{quarter_num})(?:{conn})(?P<qr2>{quarter_num})季度",
-        rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fq>[一二两三]|[1-3])[个個]?季度",
+        ("第" + arabic + chinese_numeral,
+         rf"(?<![每逐各个0-9{_CN_NUMERAL_CHARS}])(?P<q_di>第)?(?P<q>{quarter_num})季(?(q_di)度?|度)"),
+        (arabic + chinese_numeral,
+         rf"(?<![每逐各0-9{_CN_NUMERAL_CHARS}])(?P<qr1>{quarter_num})(?:{conn})(?P<qr2>{quarter_num})季度"),
+        ("前", rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fq>[一二两三]|[1-3])[个個]?季度"),
         # 上半年, 下半年 (not 以上半年: 以上 + 半年)
-        rf"(?<!以)(?P<half>{_alt(list(data['halves']))})",
+        (first_chars_of(data["halves"]), rf"(?<!以)(?P<half>{_alt(list(data['halves']))})"),
         # 前4个月, 前两个月: January to month N
-        rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fm>{_NUM_MONTH}|{_CN_MONTH}|两|兩)[个個]?月份?",
+        ("前", rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fm>{_NUM_MONTH}|{_CN_MONTH}|两|兩)[个個]?月份?"),
         # 年底, 年初 on their own (not 三年初见成效, 每年年底 is fine: 每年 is not a year)
-        rf"(?<![0-9{_CN_NUMERAL_CHARS}多数每全当同那该近新本跨])(?P<edge>{standalone_edges})",
+        (first_chars_of(w for w, e in edges_data.items() if e.get("standalone")),
+         rf"(?<![0-9{_CN_NUMERAL_CHARS}多数每全当同那该近新本跨])(?P<edge>{standalone_edges})"),
         # 12日 (licensed later by context), 3号 only as a range end
-        rf"(?<![0-9.\-/第近每数个约逾余超])(?P<bd>{_NUM_DAY})(?P<bd_mark>[日号號])",
-        rf"(?<![{_CN_NUMERAL_CHARS}第近每数个约逾余超])(?P<bdcn>{_CN_DAY})(?P<bdcn_mark>[日号號])",
-    ])
+        (arabic, rf"(?<![0-9.\-/第近每数个约逾余超])(?P<bd>{_NUM_DAY})(?P<bd_mark>[日号號])"),
+        (chinese_numeral, rf"(?<![{_CN_NUMERAL_CHARS}第近每数个约逾余超])(?P<bdcn>{_CN_DAY})(?P<bdcn_mark>[日号號])"),
+    ]
+    # Most branches open with a lookbehind, which the regex engine cannot skip cheaply: a
+    # lookahead on each branch's first characters lets it drop the branch in one test.
+    pattern = "|".join(tried_only_at(chars, branch) for chars, branch in branches)
     # Every branch starts with one of these characters. Checking that first makes the
     # scan ~10x faster: most positions fail on one character-class test instead of
     # trying every branch.
@@ -349,6 +365,7 @@ def _vocab() -> _Vocab:
     first_class = re.escape("".join(sorted(first_chars)))
     return _Vocab(
         regex=re.compile(f"(?=[{first_class}])(?:{pattern})"),
+        branches=tuple(branches),
         year_words=year_words,
         month_words=dict(data["month_words"]),
         edges={w: int(e["month"]) for w, e in edges_data.items()},

@@ -23,3 +23,14 @@ def by_first_char(ordered_words: list[str], rest_of: Callable[[str], str] = _lit
     for word in ordered_words:
         groups.setdefault(word[0], []).append(rest_of(word))
     return "|".join(re.escape(first) + "(?:" + "|".join(rests) + ")" for first, rests in groups.items())
+
+
+def tried_only_at(first_chars: str, pattern: str) -> str:
+    """``pattern``, tried only where the text has one of ``first_chars``.
+
+    ``first_chars`` must hold every character a match of ``pattern`` can start with (more
+    is harmless); then this matches exactly what ``pattern`` matches. It pays off for a
+    branch that opens with a lookbehind or a group, which the engine cannot reject by a
+    cheap first-character test the way it does a branch that opens with a literal.
+    """
+    return f"(?=[{re.escape(''.join(sorted(set(first_chars))))}])(?:{pattern})"
