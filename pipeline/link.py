@@ -24,12 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
+from operator import attrgetter
 from typing import Any, Literal
 
 from pipeline.resources import data_path, load_lines, load_toml
 from schemas.records import Figure
 
 EntityKind = Literal["place", "org", "person", "anaphor"]
+_START = attrgetter("start")  # the sort key of entities and figures: text order
 
 # Characters that end a clause: the measure and the subject never cross them.
 _CLAUSE_BREAKS = frozenset("，,；;：:。！？!?\n\r")
@@ -39,7 +41,8 @@ _QUOTES = "“”\"'‘’「」『』《》〈〉"
 _QUOTES_SPACES = _QUOTES + " "
 _QUOTES_SPACES_COMMAS = _QUOTES + " ，,"
 # Single characters that cannot be inside a name: function words and particles.
-_NAME_STOPS = frozenset("的在于由对与和及是为将把被向从让使经据了、等也都已还又就即有并且或着过")
+_NAME_STOP_CHARS = "的在于由对与和及是为将把被向从让使经据了、等也都已还又就即有并且或着过"
+_NAME_STOPS = frozenset(_NAME_STOP_CHARS)
 # Multi-character words a name never starts with: a verb or preposition before it.
 _NAME_STOP_WORDS = (
     "位于", "根据", "依托", "通过", "按照", "协同", "联合", "吸引", "确定", "引进", "帮助", "支持",
@@ -520,7 +523,7 @@ def _ner_entities(doc: Any | None) -> list[Entity]:
 def _chain_places(entities: list[Entity], text: str) -> list[Entity]:
     """Adjacent places form one name (获嘉县 + 位庄乡); a place right before an org is its prefix."""
     out: list[Entity] = []
-    for ent in sorted(entities, key=lambda x: x.start):
+    for ent in sorted(entities, key=_START):
         prev = out[-1] if out else None
         if prev is not None and prev.kind == "place" and ent.kind in ("place", "org") and prev.end == ent.start:
             out[-1] = Entity(prev.start, ent.end, ent.kind, ent.level, text[prev.start : ent.end])
@@ -548,14 +551,14 @@ def _with_projects(entities: list[Entity], text: str) -> list[Entity]:
 
 def _drop_nested(entities: list[Entity]) -> list[Entity]:
     """Keep the longest of overlapping entities (the org that contains a place name)."""
-    by_start = sorted(entities, key=lambda x: x.start)
+    by_start = sorted(entities, key=_START)
     if all(a.end <= b.start for a, b in pairwise(by_start)):
         return by_start  # the common case, nothing overlaps: all kept, in text order
     kept: list[Entity] = []
     for ent in sorted(entities, key=lambda x: (-x.length, x.start)):
         if all(ent.end <= k.start or ent.start >= k.end for k in kept):
             kept.append(ent)
-    return sorted(kept, key=lambda x: x.start)
+    return sorted(kept, key=_START)
 
 
 _QUOTED = re.compile(r"[“\"「《][^”\"」》]{1,30}[”\"」》]")
@@ -627,7 +630,7 @@ def _with_roles(text: str, entities: list[Entity]) -> list[Entity]:
     for m in vocab.scope_re.finditer(text):
         if not any(e.start < m.end() and m.start() < e.end for e in entities):
             out.append(Entity(m.start(), m.end(), "anaphor", None, None, role="scope"))
-    return sorted(out, key=lambda e: e.start)
+    return sorted(out, key=_START)
 
 
 _BRACKETS_AT_END = re.compile(r"[（(][^）)]*[）)]$")
@@ -883,7 +886,7 @@ _HEAD_WINDOW = 12  # a sentence's owner is named within its first characters
 
 def _head_owner(text: str, candidates: list[Entity]) -> str | None:
     """The owner that opens a sentence (新乡市把今年…, 2021年,该市…): its first name."""
-    for ent in sorted(candidates, key=lambda e: e.start):
+    for ent in sorted(candidates, key=_START):
         if ent.start > _HEAD_WINDOW:
             break
         if ent.role != "owner" or ent.name is None:
@@ -1055,7 +1058,7 @@ def _valid_measure(phrase: str, vocab: _Vocab) -> bool:
         return False
     if phrase in vocab.measures:
         return True
-    if phrase in vocab.non_measures or all(ch in _NAME_STOPS for ch in phrase):
+    if phrase in vocab.non_measures or not phrase.strip(_NAME_STOP_CHARS):  # only stop characters
         return False
     if phrase[0].isdigit():
         return len(phrase) > 1 and phrase[1].isascii() and phrase[1].isalpha()  # 5G基站
@@ -1294,10 +1297,12 @@ def _updated(fig: Figure, update: dict[str, Any]) -> Figure:
     pydantic's copy goes through the generic ``copy.copy`` three times per figure."""
     if not _PLAIN_FIGURE or type(fig) is not Figure:
         return fig.model_copy(update=update)
-    copied = Figure.__new__(Figure)
+    copied = object.__new__(Figure)  # what Figure.__new__ is
     object.__setattr__(copied, "__dict__", {**fig.__dict__, **update})
     object.__setattr__(copied, "__pydantic_extra__", None)
-    object.__setattr__(copied, "__pydantic_fields_set__", fig.__pydantic_fields_set__ | update.keys())
+    fields_set = set(fig.__pydantic_fields_set__)
+    fields_set.update(update)
+    object.__setattr__(copied, "__pydantic_fields_set__", fields_set)
     object.__setattr__(copied, "__pydantic_private__", None)
     return copied
 
@@ -1306,7 +1311,7 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     """Fill measure, subject and change on the figures of one sentence; returns new Figures."""
     if not figures:
         return []
-    ordered = sorted(figures, key=lambda f: f.start)
+    ordered = sorted(figures, key=_START)
     entities = _with_roles(text, find_entities(text, doc, ordered))
     # the article's memory and topic are read only when needed (an anaphor with no
     # antecedent in this sentence, a figure with no subject after a ；-cut sentence):
@@ -1314,7 +1319,7 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     def recall(level: str) -> str | None:
         return context.recall_before(text, level)
 
-    candidates = sorted(entities + _anaphors(text, entities, recall), key=lambda e: e.start)
+    candidates = sorted(entities + _anaphors(text, entities, recall), key=_START)
     # a name right before a date is the subject (新乡市4月份已…); before a count or rank it
     # is the scope (新乡市首家, 全省第三)
     figure_starts = {f.start for f in ordered if f.kind != "date"}
