@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
@@ -99,6 +99,10 @@ class _Vocab:
     gazetteer_lengths: dict[str, tuple[int, ...]]
     gazetteer_start_re: re.Pattern[str]  # a position where a name of 2+ characters may start
     place_suffixes: tuple[str, ...]  # longest first
+    # memory key -> the gazetteer names whose level writes it (see _may_name)
+    names_by_key: dict[str, _NameIndex]
+    suffix_place_keys: frozenset[str]  # the keys a place found by its suffix writes
+    org_keys: frozenset[str]  # the keys an organisation writes: its kinds (_org_kind)
     org_strong: tuple[str, ...]
     org_weak: tuple[str, ...]
     org_after_place: tuple[str, ...]
@@ -154,7 +158,7 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
-def _lengths_by_bigram(names: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+def _lengths_by_bigram(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
     """First two characters -> the lengths of the names (two or more characters) they start."""
     lengths: dict[str, set[int]] = {}
     for name in names:
@@ -163,12 +167,36 @@ def _lengths_by_bigram(names: dict[str, Any]) -> dict[str, tuple[int, ...]]:
     return {bigram: tuple(sorted(ls, reverse=True)) for bigram, ls in lengths.items()}
 
 
-def _bigram_start_re(names: dict[str, Any]) -> re.Pattern[str]:
+def _bigram_start_re(names: Iterable[str]) -> re.Pattern[str]:
     """Zero-width match where the next two characters could open one of ``names``."""
     bigrams = [name[:2] for name in names if len(name) >= 2]
     firsts = "".join(sorted({b[0] for b in bigrams}))
     seconds = "".join(sorted({b[1] for b in bigrams}))
     return re.compile(f"(?=[{re.escape(firsts)}][{re.escape(seconds)}])")
+
+
+@dataclass(frozen=True)
+class _NameIndex:
+    """Names to find anywhere in a text, matched like the gazetteer: a lookahead regex for
+    positions whose two characters may open a name, then the name lengths of that bigram."""
+
+    names: frozenset[str]
+    lengths: dict[str, tuple[int, ...]]  # first two characters -> lengths, longest first
+    start_re: re.Pattern[str]
+
+    @classmethod
+    def of(cls, names: set[str]) -> _NameIndex:
+        names = {name for name in names if len(name) >= 2}
+        return cls(frozenset(names), _lengths_by_bigram(names), _bigram_start_re(names))
+
+    def occurs_in(self, text: str) -> bool:
+        """True when one of the names is a substring of ``text`` (overlapping ones too)."""
+        for candidate in self.start_re.finditer(text):
+            i = candidate.start()
+            for length in self.lengths.get(text[i : i + 2], ()):
+                if text[i : i + length] in self.names:
+                    return True
+        return False
 
 
 def _level_of(name: str) -> str:
@@ -237,6 +265,15 @@ def _short_form(name: str, table_level: str) -> str | None:
     return None
 
 
+def _names_by_key(gaz: dict[str, tuple[str, str]]) -> dict[str, _NameIndex]:
+    """Memory key -> an index of the gazetteer names whose level writes that key."""
+    names: dict[str, set[str]] = {}
+    for name, (_full, level) in gaz.items():
+        for key in _LEVEL_KEYS.get(level, (level,)):
+            names.setdefault(key, set()).add(name)
+    return {key: _NameIndex.of(key_names) for key, key_names in names.items()}
+
+
 def _sections(lines: tuple[str, ...]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     current = "strong"
@@ -292,6 +329,10 @@ def _vocab() -> _Vocab:
         gazetteer_lengths=_lengths_by_bigram(gaz),
         gazetteer_start_re=_bigram_start_re(gaz),
         place_suffixes=place_suffixes,
+        names_by_key=_names_by_key(gaz),
+        suffix_place_keys=frozenset(
+            key for suffix in place_suffixes for key in _LEVEL_KEYS.get(_level_of(suffix), (_level_of(suffix),))),
+        org_keys=frozenset([kind for _ending, kind in org_kinds] + ["company"]),
         org_strong=tuple(orgs.get("strong", [])),
         org_weak=tuple(orgs.get("weak", [])),
         org_after_place=tuple(orgs.get("after_place", [])),
@@ -710,45 +751,36 @@ def _writes_of(ent: Entity) -> list[_Write]:
     return out
 
 
-_ORG_KEYS = frozenset(["company", "bank", "bureau"])  # the kinds _org_kind gives
-# the levels of the places found by suffix (_level_of of a place_suffixes.txt entry)
-_SUFFIX_PLACE_KEYS = frozenset(["town", "village", "district"])
-
-
-def _keys_named(text: str) -> frozenset[str]:
-    """The memory keys ``text`` can write: a superset of ``_observation(text).writes``'
-    keys from a pre-scan several times cheaper than the observation.
+def _may_name(text: str, key: str) -> bool:
+    """False when ``text`` surely writes nothing under ``key`` to the article memory: a
+    test several times cheaper than the observation, whose writes it never misses.
 
     ``recall_before`` walks back over sentences that name nothing of the level it wants
     (most of an article, for 全省); this lets it skip them without observing them.
-    Why it is a superset: a place's level is that of a gazetteer match, or of a
-    township / village / zone suffix; a chain keeps the level of its last part, and the
-    head of a chain (获嘉县 in 获嘉县位庄乡) is its leading gazetteer match: a suffix
-    place's own name never starts at a gazetteer name, the match would be its floor.
-    An organisation needs an organisation suffix, or 项目 / 工程 that makes an owner a
-    project. Observation reads no model entities.
+    Why nothing is missed: an organisation needs an organisation suffix, or 项目 / 工程
+    that makes an owner a project; a place has the level of a gazetteer name written in
+    the sentence, or of a township / village / zone suffix; a chain keeps the level of
+    its last part, and its head (获嘉县 in 获嘉县位庄乡) is a gazetteer name written in
+    the sentence. Observation reads no model entities.
     """
     vocab = _vocab()
-    keys: set[str] = set()
-    for place in _gazetteer_places_of(text):
-        if place.level:  # always set for a gazetteer match
-            keys.update(_LEVEL_KEYS.get(place.level, (place.level,)))
-    if vocab.place_suffix_re.search(text):
-        keys |= _SUFFIX_PLACE_KEYS
-    if vocab.org_suffix_re.search(text) or "项目" in text or "工程" in text:
-        keys |= _ORG_KEYS
-    return frozenset(keys)
+    if key in vocab.org_keys and (vocab.org_suffix_re.search(text) or "项目" in text or "工程" in text):
+        return True
+    if key in vocab.suffix_place_keys and vocab.place_suffix_re.search(text):
+        return True
+    index = vocab.names_by_key.get(key)
+    return index is not None and index.occurs_in(text)
 
 
 class _Queued:
     """An observed sentence not yet applied to the state; its observation once computed."""
 
-    __slots__ = ("_keys", "_observed", "text")
+    __slots__ = ("_may_name", "_observed", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._observed: _Observation | None = None
-        self._keys: frozenset[str] | None = None
+        self._may_name: dict[str, bool] = {}  # key -> _may_name(text, key)
 
     @property
     def observed(self) -> _Observation:
@@ -757,12 +789,13 @@ class _Queued:
         return self._observed
 
     def may_write(self, key: str) -> bool:
-        """False when the sentence surely writes nothing under ``key`` (see _keys_named)."""
+        """False when the sentence surely writes nothing under ``key`` (see _may_name)."""
         if self._observed is not None:
             return True  # already paid for: its writes answer exactly
-        if self._keys is None:
-            self._keys = _keys_named(self.text)
-        return key in self._keys
+        may = self._may_name.get(key)
+        if may is None:
+            may = self._may_name[key] = _may_name(self.text, key)
+        return may
 
 
 class LinkContext:
@@ -1312,6 +1345,9 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     if not figures:
         return []
     ordered = sorted(figures, key=_START)
+    if all(f.kind == "date" for f in ordered):
+        # a date gets no measure, subject or change: a sentence of dates needs no scan
+        return [_updated(f, {}) for f in ordered]
     entities = _with_roles(text, find_entities(text, doc, ordered))
     # the article's memory and topic are read only when needed (an anaphor with no
     # antecedent in this sentence, a figure with no subject after a ；-cut sentence):
