@@ -371,6 +371,10 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     if rate_group and denominator and unit.kind in RATE_NUMERATOR_KINDS:
         unit = rate_unit(unit, DENOMINATORS[denominator])
         end = m.end(rate_group)
+    if first.is_year_like and unit.code == "year":
+        # 2023年 is a date: dates.py. Checked as soon as it is known (a third of all
+        # rejects); the checks below that reject the same way have no side effects.
+        raise _Reject(m.end())
     kind = unit.kind
     key, ge_inline = _unit_key(unit_surface) if unit_surface else ("", None)
     if ge_inline == "半":
@@ -405,8 +409,6 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     # 近千, 千余, 上千, 千亿斤以上 (a bare 千 / 万 elsewhere is part of a word: 万人大会)
     if first.bare_scale and not (pre or inline or post_q):
         raise _Reject(m.end())
-    if first.is_year_like and unit.code == "year":
-        raise _Reject(m.end())  # 2023年 is a date: dates.py
     if unit.arabic_only and not _ARABIC_ONLY_RE.fullmatch(n1):
         raise _Reject(m.end())
     if unit.integer_min is not None and value == int(value) and value < unit.integer_min:

@@ -2,7 +2,8 @@
 
 The figure grammar asks two questions here:
 - ``masked_spans(text)``: spans where no figure may start or end (URLs, phone numbers,
-  weekdays, names such as 十四五 / 5G, idioms such as 千家万户). One regex pass.
+  weekdays, names such as 十四五 / 5G, idioms such as 千家万户). One regex pass, made
+  lazily: only as far into the text as the candidates reach.
 - ``is_not_fact(...)``: given a candidate figure, is it a name, code or slogan?
 Word lists are in data/not_facts.toml.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from pipeline.extract.patterns import by_first_char
 from pipeline.resources import load_toml
@@ -59,26 +59,37 @@ _MASK_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
 class Masks:
-    """Sorted, non-overlapping masked spans of one text."""
+    """The masked spans of one text, sorted and non-overlapping.
 
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    The text is scanned lazily, only as far as the candidates asked about reach: the part
+    after a sentence's last figure is never scanned. The spans found are the same as a
+    full scan's, since the scan runs left to right either way.
+    """
+
+    __slots__ = ("_ends", "_exhausted", "_scan", "_starts")
+
+    def __init__(self, text: str) -> None:
+        self._scan = _MASK_RE.finditer(text)
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._exhausted = False
 
     def overlaps(self, start: int, end: int) -> bool:
-        i = bisect_right(self.starts, end - 1) - 1
-        return i >= 0 and self.ends[i] > start
-
-
-NO_MASKS = Masks((), ())
+        # every span starting before `end` must be known: scan until one starts at or after it
+        while not self._exhausted and (not self._starts or self._starts[-1] < end):
+            found = next(self._scan, None)
+            if found is None:
+                self._exhausted = True
+            else:
+                self._starts.append(found.start())
+                self._ends.append(found.end())
+        i = bisect_right(self._starts, end - 1) - 1
+        return i >= 0 and self._ends[i] > start
 
 
 def masked_spans(text: str) -> Masks:
-    spans = [(m.start(), m.end()) for m in _MASK_RE.finditer(text)]
-    if not spans:
-        return NO_MASKS
-    return Masks(tuple(s for s, _ in spans), tuple(e for _, e in spans))
+    return Masks(text)
 
 
 def is_code_context(text: str, start: int, end: int) -> bool:

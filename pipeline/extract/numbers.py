@@ -124,16 +124,16 @@ def _evaluate_tokens(tokens: list[float | str]) -> float:
 
 
 def _tokens(s: str) -> list[float | str]:
+    pieces: list[str] = _TOKEN_RE.findall(s)
     out: list[float | str] = []
-    for m in _TOKEN_RE.finditer(s):
-        t = m.group()
+    for t in pieces:
         if t in SCALE_VALUES:
             out.append(t)
         elif t in DIGIT_VALUES:
             out.append(float(DIGIT_VALUES[t]))
         else:
             out.append(parse_arabic(t))
-    if "".join(m.group() for m in _TOKEN_RE.finditer(s)) != s:
+    if "".join(pieces) != s:
         raise NumeralError(f"not a numeral: {s!r}")
     return out
 
