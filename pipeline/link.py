@@ -955,14 +955,18 @@ def _resolved_name(ent: Entity) -> str | None:
     return _full_name(ent.name) if ent.kind == "place" and ent.name else ent.name
 
 
-def _anaphors(text: str, entities: list[Entity], recall: Callable[[str], str | None]) -> list[Entity]:
+def _anaphors(
+    text: str, entities: list[Entity], recall: Callable[[str], str | None], until: int | None = None
+) -> list[Entity]:
     """该乡 / 全市 / 我市 / 该公司 ... resolved to the last place of that level (or org of that
     kind) named before it; one that resolves to nothing has no name and blocks. ``recall``
     gives the article's memory of a level; it is called only when this sentence names
-    no antecedent itself."""
+    no antecedent itself. ``until``: only the anaphors that end at or before it."""
     vocab = _vocab()
     out: list[Entity] = []
     for m in vocab.anaphor_re.finditer(text):
+        if until is not None and m.end() > until:
+            break  # matches come in text order: all later ones end later
         if any(e.start < m.end() and m.start() < e.end for e in entities):
             continue
         level = vocab.anaphor_levels[m.group("head")]
@@ -1355,7 +1359,10 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     def recall(level: str) -> str | None:
         return context.recall_before(text, level)
 
-    candidates = sorted(entities + _anaphors(text, entities, recall), key=_START)
+    # a subject ends at or before its figure: an anaphor ending after the last figure's start
+    # is no one's subject, and is not resolved (which may scan earlier sentences)
+    last_start = max(f.start for f in ordered if f.kind != "date")
+    candidates = sorted(entities + _anaphors(text, entities, recall, until=last_start), key=_START)
     # a name right before a date is the subject (新乡市4月份已…); before a count or rank it
     # is the scope (新乡市首家, 全省第三)
     figure_starts = {f.start for f in ordered if f.kind != "date"}
