@@ -775,12 +775,20 @@ def _may_name(text: str, key: str) -> bool:
 class _Queued:
     """An observed sentence not yet applied to the state; its observation once computed."""
 
-    __slots__ = ("_may_name", "_observed", "text")
+    __slots__ = ("_may_name", "_observed", "head_topic", "head_topic_known", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._observed: _Observation | None = None
         self._may_name: dict[str, bool] = {}  # key -> _may_name(text, key)
+        # its head owner, the topic it opens (LinkContext._head_topic), once computed
+        self.head_topic: str | None = None
+        self.head_topic_known = False
+
+    @property
+    def continues(self) -> bool:
+        """Ends at ；or ：(the next sentence keeps its topic): read off the text, no scan."""
+        return self.text.rstrip().endswith(_CONTINUING_ENDS)
 
     @property
     def observed(self) -> _Observation:
@@ -871,15 +879,30 @@ class LinkContext:
         """The owner carried over from the part of the sentence before ``text``."""
         if self._is_last_queued(text):
             # only a sentence that ended at ；or ：carries a topic over, and whether it did
-            # needs its text, not a scan: most figures without a subject cost no scan here
-            previous_continues = (self._queue[-2].text.rstrip().endswith(_CONTINUING_ENDS)
-                                  if len(self._queue) >= 2 else self._continues)
-            if not previous_continues:
-                return None
-            self._sync(keep=1)
-            return self._topic  # the topic carried into ``text``, which stays queued
+            # needs its text, not a scan: most figures without a subject cost no scan here.
+            # The topic is the head owner of the sentence that opened the run of continuing
+            # ones: only that sentence is scanned, not every sentence queued before it
+            last = len(self._queue) - 1
+            opener = last
+            while opener > 0 and self._queue[opener - 1].continues:
+                opener -= 1
+            if opener == 0 and self._continues:
+                return self._topic  # the run goes back past the queue: the state's topic
+            if opener == last:
+                return None  # the sentence before ``text`` did not continue
+            return self._head_topic(opener)
         self._sync()
         return self._topic_before if text == self._text else None
+
+    def _head_topic(self, index: int) -> str | None:
+        """The head owner of the queued sentence at ``index``, its anaphors resolved against
+        the memory before it: the topic it opens (what ``_apply`` would set)."""
+        item = self._queue[index]
+        if not item.head_topic_known:
+            entities = item.observed.entities
+            anaphors = _anaphors(item.text, entities, lambda key: self._recall_at(index, key))
+            item.head_topic, item.head_topic_known = _head_owner(item.text, entities + anaphors), True
+        return item.head_topic
 
     def state_before(self, text: str) -> dict[str, str]:
         """The memory as it was before ``text`` (the sentence being linked)."""
@@ -893,7 +916,11 @@ class LinkContext:
         """``state_before(text).get(key)``, scanning as few queued sentences as it can."""
         if not self._is_last_queued(text):
             return self.state_before(text).get(key)
-        earlier = self._queue[:-1]
+        return self._recall_at(len(self._queue) - 1, key)
+
+    def _recall_at(self, index: int, key: str) -> str | None:
+        """The memory's ``key`` as it was before the queued sentence at ``index``."""
+        earlier = self._queue[:index]
         # the newest strong write wins: weak writes after it find the key set
         for item in reversed(earlier):
             if not item.may_write(key):

@@ -469,3 +469,40 @@ def test_may_name_never_misses_a_write_of_the_observation() -> None:
     for text in texts:
         for key, _name, _weak in _observation(text).writes:
             assert _may_name(text, key), (text, key)
+
+
+def test_lazy_topic_of_a_run_of_continuing_sentences_matches_eager() -> None:
+    # runs cut at ；and ：, a run opened by an anaphor (该市) resolved from the memory, a run
+    # reaching back past what an earlier read applied, a sentence that names nothing
+    article = [
+        "新乡市召开会议。",
+        "该市把今年作为攻坚年:",
+        "加快547个重点项目建设;",
+        "强力推进38个片区整体开发;",
+        "推进12个项目。",
+        "获嘉县位庄乡下辖24个村;",
+        "新增企业120家。",
+        "记者了解到,",
+        "全年完成投资5亿元;",
+        "新增就业3000人。",
+    ]
+    eager = LinkContext(eager=True)
+    expected = []
+    for sentence in article:
+        eager.observe(sentence)
+        expected.append(eager.topic_before(sentence))
+    for read_every in (1, 2, 3):
+        lazy = LinkContext()
+        for k, sentence in enumerate(article):
+            lazy.observe(sentence)
+            if k % read_every == 0:
+                assert lazy.topic_before(sentence) == expected[k], (read_every, sentence)
+                if k % 2:  # a full read applies the queue: the next runs start past it
+                    assert lazy.state_before(sentence) == eager_state_before(article, k)
+
+
+def eager_state_before(article: list[str], k: int) -> dict[str, str]:
+    eager = LinkContext(eager=True)
+    for sentence in article[: k + 1]:
+        eager.observe(sentence)
+    return eager.state_before(article[k])
