@@ -120,3 +120,77 @@ def test_values_are_the_exact_decimals_the_text_writes(text, value, base_value):
     """Equality, not closeness: value × scale is computed in decimal, never leaving float dust."""
     (fig,) = find_figures(text)
     assert fig.value == value and fig.base_value == base_value
+
+
+_CUE_ALPHABET = [*_ALPHABET, ":", "：", "分之", "1:", ":2", "比"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_ALPHABET), max_size=30).map("".join))
+def test_regex_variant_matches_like_the_full_regex(text: str) -> None:
+    """The per-sentence variant (ratio / fraction branches dropped without their cue) finds
+    exactly what the full regex finds, from every position the scan may resume at."""
+    from pipeline.extract.figures import _figure_regex, figure_regex_for
+
+    full, variant = _figure_regex(True, True), figure_regex_for(text)
+    for pos in range(len(text) + 1):
+        a, b = full.search(text, pos), variant.search(text, pos)
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            assert (a.span(), a.groupdict()) == (b.span(), b.groupdict())
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": "money", "value": 5.0, "value_max": None, "unit": "CNY", "qualifier": "exact", "base_value": 5.0,
+         "base_value_max": None, "base_unit": "CNY", "surface": "5元", "start": 3, "end": 5},
+        {"kind": "area", "value": 1.0, "value_max": 2.5, "unit": "mu", "qualifier": "range", "base_value": 666.67,
+         "base_value_max": 1666.67, "base_unit": "m2", "surface": "1-2.5亩", "start": 0, "end": 6},
+        {"kind": "temperature", "value": -3.0, "value_max": None, "unit": "celsius", "qualifier": "approx",
+         "base_value": -3.0, "base_value_max": None, "base_unit": "celsius", "surface": "零下3度", "start": 0,
+         "end": 4},
+    ],
+)
+def test_value_figure_is_the_validated_figure(fields: dict) -> None:
+    from pipeline.extract.figure_record import value_figure
+    from schemas.records import Figure
+
+    built, validated = value_figure(**fields), Figure(**fields)
+    assert list(built.__dict__.items()) == list(validated.__dict__.items())  # values and field order
+    assert built.model_fields_set == validated.model_fields_set
+    assert repr(built) == repr(validated) and built == validated
+    built.measure = "投资"  # still validated on assignment, and recorded as set
+    assert "measure" in built.model_fields_set
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": "count", "value": -1.0, "value_max": None, "unit": "count", "qualifier": "exact",
+         "base_value": -1.0, "base_value_max": None, "base_unit": "count", "surface": "x", "start": 0, "end": 1},
+        {"kind": "money", "value": 5.0, "value_max": 4.0, "unit": "CNY", "qualifier": "range", "base_value": 5.0,
+         "base_value_max": 4.0, "base_unit": "CNY", "surface": "x", "start": 0, "end": 1},
+        {"kind": "money", "value": 5.0, "value_max": None, "unit": "CNY", "qualifier": "roughly", "base_value": 5.0,
+         "base_value_max": None, "base_unit": "CNY", "surface": "x", "start": 0, "end": 1},
+    ],
+)
+def test_value_figure_rejects_what_the_schema_rejects(fields: dict) -> None:
+    from pydantic import ValidationError
+
+    from pipeline.extract.figure_record import value_figure
+
+    with pytest.raises(ValidationError):
+        value_figure(**fields)
+
+
+def test_date_figure_is_the_validated_figure() -> None:
+    from pipeline.extract.figure_record import date_figure
+    from schemas.records import Figure
+
+    for iso, iso_end in (("2024-06", None), ("2024-Q1", "2024-Q3"), (None, None)):
+        built = date_figure(date=iso, date_end=iso_end, surface="今年", start=1, end=3)
+        validated = Figure(kind="date", unit="date", value=None, qualifier="exact", date=iso, date_end=iso_end,
+                           start=1, end=3, surface="今年")
+        assert list(built.__dict__.items()) == list(validated.__dict__.items())
+        assert built.model_fields_set == validated.model_fields_set and built == validated
