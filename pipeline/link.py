@@ -111,12 +111,18 @@ class _Vocab:
     measures: frozenset[str]
     measure_max: int
     long_measures: tuple[str, ...]  # the measures of two or more characters
+    # Below, *_firsts / *_lasts / *_heads: the first or last characters, or first two, of a
+    # word list. A set lookup rules out most phrases before a startswith / endswith over
+    # the whole list (which costs about a microsecond for a list of a hundred words)
+    long_measure_heads: frozenset[str]
     connectors: tuple[str, ...]  # longest first
     connector_set: frozenset[str]
     connector_lengths: tuple[int, ...]  # longest first
+    connector_lasts: frozenset[str]
     openers: tuple[str, ...]
     opener_set: frozenset[str]
     opener_lengths: tuple[int, ...]  # longest first
+    opener_firsts: frozenset[str]
     anaphor_re: re.Pattern[str]
     anaphor_levels: dict[str, str]
     verb_re: re.Pattern[str]  # change verb at the end of the text before a figure
@@ -131,8 +137,10 @@ class _Vocab:
     measure_verbs: tuple[str, ...]  # longest first
     measure_verb_set: frozenset[str]
     measure_verb_lengths: tuple[int, ...]  # longest first
+    measure_verb_firsts: frozenset[str]
     measure_verb_blockers: frozenset[str]
     phrase_verbs: tuple[str, ...]  # connectors and change verbs of two or more characters
+    phrase_verb_heads: frozenset[str]
     non_measures: frozenset[str]  # words that are never a measure by themselves
     org_kinds: tuple[tuple[str, str], ...]  # (name ending, kind), longest ending first
     org_suffixes: tuple[str, ...]
@@ -341,12 +349,15 @@ def _vocab() -> _Vocab:
         measures=measures,
         measure_max=max(len(m) for m in measures),
         long_measures=tuple(m for m in measures if len(m) >= 2),
+        long_measure_heads=frozenset(m[:2] for m in measures if len(m) >= 2),
         connectors=connectors,
         connector_set=frozenset(connectors),
         connector_lengths=_lengths_of(connectors),
+        connector_lasts=frozenset(w[-1] for w in connectors),
         openers=openers,
         opener_set=frozenset(openers),
         opener_lengths=_lengths_of(openers),
+        opener_firsts=frozenset(w[0] for w in openers),
         anaphor_re=anaphor_re,
         anaphor_levels=dict(anaphora["levels"]),
         verb_re=verb_re,
@@ -363,8 +374,10 @@ def _vocab() -> _Vocab:
         measure_verbs=measure_verbs,
         measure_verb_set=frozenset(measure_verbs),
         measure_verb_lengths=_lengths_of(measure_verbs),
+        measure_verb_firsts=frozenset(w[0] for w in measure_verbs),
         measure_verb_blockers=frozenset(words["measure_verb_blockers"]),
         phrase_verbs=tuple(w for w in words["connectors"] + change_words if len(w) >= 2),
+        phrase_verb_heads=frozenset(w[:2] for w in words["connectors"] + change_words if len(w) >= 2),
         non_measures=frozenset(words["non_measures"] + words["connectors"] + list(measure_verbs) + change_words),
         org_kinds=tuple(org_kinds),
         org_suffixes=tuple(sorted(set(all_org_suffixes), key=len, reverse=True)),
@@ -1073,7 +1086,7 @@ def _strip_right(phrase: str, vocab: _Vocab) -> str:
         if m:
             phrase, changed = phrase[: m.start()], True
             continue
-        if phrase.endswith(vocab.connectors):  # one C call rules out the common case
+        if phrase[-1:] in vocab.connector_lasts and phrase.endswith(vocab.connectors):
             # the longest connector it ends with
             n = next(n for n in vocab.connector_lengths
                      if n <= len(phrase) and phrase[-n:] in vocab.connector_set)
@@ -1089,7 +1102,7 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
         if phrase in vocab.measures:
             break  # a keyword as a whole stays whole: 完成投资, 接待游客 ... not cut to 投资
         # startswith(tuple) is one C call: the word loops run only when one word matches
-        if phrase.startswith(vocab.openers):
+        if phrase[:1] in vocab.opener_firsts and phrase.startswith(vocab.openers):
             # the longest opener it starts with that leaves something
             opened = next((n for n in vocab.opener_lengths
                            if n < len(phrase) and phrase[:n] in vocab.opener_set), 0)
@@ -1103,7 +1116,7 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
                 break
         else:
             # a leading verb (改造老旧小区 -> 老旧小区) when a noun of 2+ characters remains
-            if phrase.startswith(vocab.measure_verbs):
+            if phrase[:1] in vocab.measure_verb_firsts and phrase.startswith(vocab.measure_verbs):
                 for n in vocab.measure_verb_lengths:  # longest first
                     if (len(phrase) - n >= 2 and phrase[:n] in vocab.measure_verb_set
                             and phrase[n] not in vocab.measure_verb_blockers):
@@ -1248,10 +1261,11 @@ def _find_measure(
         before = ""
 
     after, after_pos = _after_phrase(text, fig.end, next_start)
-    if not _valid_measure(after, vocab) or after.startswith(vocab.phrase_verbs):
+    if not _valid_measure(after, vocab) or (after[:2] in vocab.phrase_verb_heads
+                                            and after.startswith(vocab.phrase_verbs)):
         after = ""  # 800人增至目前: a verb after the figure starts the next span, not a noun
     noun_follows = fig.kind in ("count", "duration", "length") or fig.surface[-1:] in _CLASSIFIER_END
-    keyword_after = bool(after) and after.startswith(vocab.long_measures)
+    keyword_after = after[:2] in vocab.long_measure_heads and after.startswith(vocab.long_measures)
 
     if fig.kind == "date":
         return _Measure(None, None)
