@@ -446,7 +446,8 @@ def _bounded(text: str, start: int, floor: int) -> bool:
     if start <= floor:
         return True
     ch = text[start - 1]
-    return not _is_cjk(ch) or ch in _NAME_STOPS or text.endswith(_NAME_STOP_WORDS, 0, start)
+    # text.endswith(_NAME_STOP_WORDS, 0, start), as one set lookup
+    return not _is_cjk(ch) or ch in _NAME_STOPS or (start >= 2 and text[start - 2 : start] in _NAME_STOP_PAIRS)
 
 
 def _gazetteer_places(text: str, vocab: _Vocab) -> list[Entity]:
@@ -1199,7 +1200,6 @@ def _locate(text: str, phrase: str, lo: int, hi: int) -> int | None:
 
 _LIST_SEPARATORS = re.compile(r"[、和及与]")  # between the measures a 分别 distributes
 _COUNT_NOUN_END = re.compile(r"(?:数量|数|总数|规模)$")
-_ENUMERATION_CUT = re.compile(r"[、的]")
 _LEADING_NON_WORD = re.compile(r"^[^\u4e00-\u9fffA-Za-z]+")
 _PHRASE_BREAK = re.compile(r"[，,；;：:。！？!?、]")
 
@@ -1249,7 +1249,7 @@ def _find_measure(
         item = group.pop(0)
         return _Measure(item, _locate(text, item, 0, fig.start))
     # the last item of an enumeration: cut after 、 and 的
-    last_item = _ENUMERATION_CUT.split(before)[-1] if before else before
+    last_item = before[max(before.rfind("、"), before.rfind("的")) + 1 :]
     if len(last_item) < len(before) or not right_stripped:
         last_item = _strip_right(last_item, vocab)
     before = _strip_left(last_item, vocab)
@@ -1437,7 +1437,7 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
                 window_start = max(clause_start, prev_nondate_end)
             if subject is not None and subject.end > window_start:
                 window_start = subject.end
-            after_verb = _last_verb_end(tokens, window_start, fig.start)
+            after_verb = _last_verb_end(tokens, window_start, fig.start) if tokens else 0
             measure = _Measure(None, None)
             if after_verb > window_start:
                 trial_group = list(group)
