@@ -194,3 +194,17 @@ def test_date_figure_is_the_validated_figure() -> None:
                            start=1, end=3, surface="今年")
         assert list(built.__dict__.items()) == list(validated.__dict__.items())
         assert built.model_fields_set == validated.model_fields_set and built == validated
+
+
+_MASK_ALPHABET = [*_ALPHABET, "http://", "www.", "a", "Z", "@", ".com", ".cn", "电话", "Tel", ":", " ", "-", "+",
+                  "13912345678", "0373-", "1234567", "工程", "星期", "礼拜", "CN", "十四五", "千家万户"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_MASK_ALPHABET), max_size=25).map("".join))
+def test_masks_for_a_text_are_those_of_the_full_regex(text: str) -> None:
+    """The mask regex built for a text (patterns without their cue left out) finds the same
+    spans as the one with every pattern."""
+    from pipeline.extract.filters import _MASK_RE, _mask_regex_for
+
+    assert [m.span() for m in _mask_regex_for(text).finditer(text)] == [m.span() for m in _MASK_RE.finditer(text)]
