@@ -176,11 +176,15 @@ def _lengths_by_bigram(names: Iterable[str]) -> dict[str, tuple[int, ...]]:
 
 
 def _bigram_start_re(names: Iterable[str]) -> re.Pattern[str]:
-    """Zero-width match where the next two characters could open one of ``names``."""
+    """Matches a character that, with the next one, could open one of ``names``.
+
+    The match is that one character, not a lookahead for both: a pattern opening with a
+    character class lets sre skip ahead to the next candidate in C; each position is
+    still tried, the next search starting right after the one-character match."""
     bigrams = [name[:2] for name in names if len(name) >= 2]
     firsts = "".join(sorted({b[0] for b in bigrams}))
     seconds = "".join(sorted({b[1] for b in bigrams}))
-    return re.compile(f"(?=[{re.escape(firsts)}][{re.escape(seconds)}])")
+    return re.compile(f"[{re.escape(firsts)}](?=[{re.escape(seconds)}])")
 
 
 @dataclass(frozen=True)
@@ -789,15 +793,15 @@ def _may_name(text: str, key: str) -> bool:
 class _Queued:
     """An observed sentence not yet applied to the state; its observation once computed."""
 
-    __slots__ = ("_may_name", "_observed", "head_topic", "head_topic_known", "text")
+    __slots__ = ("_may_name", "_observed", "head_topic", "text")
 
     def __init__(self, text: str) -> None:
+        # every sentence of an article is queued, most are never read: no more than needed
         self.text = text
         self._observed: _Observation | None = None
-        self._may_name: dict[str, bool] = {}  # key -> _may_name(text, key)
-        # its head owner, the topic it opens (LinkContext._head_topic), once computed
-        self.head_topic: str | None = None
-        self.head_topic_known = False
+        self._may_name: dict[str, bool] | None = None  # key -> _may_name(text, key), on demand
+        # (its head owner,) once computed: the topic it opens (LinkContext._head_topic)
+        self.head_topic: tuple[str | None] | None = None
 
     @property
     def continues(self) -> bool:
@@ -814,6 +818,8 @@ class _Queued:
         """False when the sentence surely writes nothing under ``key`` (see _may_name)."""
         if self._observed is not None:
             return True  # already paid for: its writes answer exactly
+        if self._may_name is None:
+            self._may_name = {}
         may = self._may_name.get(key)
         if may is None:
             may = self._may_name[key] = _may_name(self.text, key)
@@ -912,11 +918,11 @@ class LinkContext:
         """The head owner of the queued sentence at ``index``, its anaphors resolved against
         the memory before it: the topic it opens (what ``_apply`` would set)."""
         item = self._queue[index]
-        if not item.head_topic_known:
+        if item.head_topic is None:
             entities = item.observed.entities
             anaphors = _anaphors(item.text, entities, lambda key: self._recall_at(index, key))
-            item.head_topic, item.head_topic_known = _head_owner(item.text, entities + anaphors), True
-        return item.head_topic
+            item.head_topic = (_head_owner(item.text, entities + anaphors),)
+        return item.head_topic[0]
 
     def state_before(self, text: str) -> dict[str, str]:
         """The memory as it was before ``text`` (the sentence being linked)."""
