@@ -70,9 +70,13 @@ def _mask_regex(present: tuple[bool, ...]) -> re.Pattern[str]:
 
 
 _MASK_RE = _mask_regex((True,) * len(_MASKED_PATTERNS))  # every pattern
+_UNCUED_MASK_RE = _mask_regex(tuple(not cues for cues, _ in _MASKED_PATTERNS))  # what needs no cue
+_ANY_CUE_RE = re.compile("|".join(re.escape(cue) for cues, _ in _MASKED_PATTERNS for cue in cues))
 
 
 def _mask_regex_for(text: str) -> re.Pattern[str]:
+    if _ANY_CUE_RE.search(text) is None:
+        return _UNCUED_MASK_RE  # most sentences: one C scan decides
     return _mask_regex(tuple(not cues or any(cue in text for cue in cues) for cues, _ in _MASKED_PATTERNS))
 
 
