@@ -134,6 +134,9 @@ class _Vocab:
     self_change: tuple[str, ...]
     self_change_re: re.Pattern[str]
     opener_res: tuple[re.Pattern[str], ...]
+    # matches where one of opener_res does (None if they cannot be joined): one test
+    # rules out the phrases none of them opens, instead of three
+    any_opener_re: re.Pattern[str] | None
     measure_verbs: tuple[str, ...]  # longest first
     measure_verb_set: frozenset[str]
     measure_verb_lengths: tuple[int, ...]  # longest first
@@ -286,6 +289,18 @@ def _names_by_key(gaz: dict[str, tuple[str, str]]) -> dict[str, _NameIndex]:
     return {key: _NameIndex.of(key_names) for key, key_names in names.items()}
 
 
+def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+    """One pattern that matches at a position where one of ``patterns`` does; None when
+    they cannot be joined that way (a capturing group could be referred back to by number,
+    and would be renumbered; a global flag must open the whole pattern)."""
+    if any(re.compile(p).groups for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error:
+        return None
+
+
 def _sections(lines: tuple[str, ...]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     current = "strong"
@@ -375,6 +390,7 @@ def _vocab() -> _Vocab:
         self_change=tuple(change["self_change"]["up"]),
         self_change_re=re.compile(_alternation(change["self_change"]["up"])),
         opener_res=tuple(re.compile(p) for p in words["opener_patterns"]),
+        any_opener_re=_any_of(words["opener_patterns"]),
         measure_verbs=measure_verbs,
         measure_verb_set=frozenset(measure_verbs),
         measure_verb_lengths=_lengths_of(measure_verbs),
@@ -1116,7 +1132,10 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
             if opened:
                 phrase, changed = phrase[opened:], True
                 continue
-        for pattern in vocab.opener_res:
+        # one joined test rules out the phrases no opener pattern opens (most of them)
+        joined = vocab.any_opener_re
+        patterns = vocab.opener_res if joined is None or joined.match(phrase) else ()
+        for pattern in patterns:
             m = pattern.match(phrase)
             if m and m.end() < len(phrase):
                 phrase, changed = phrase[m.end() :], True
@@ -1396,7 +1415,8 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     if not figures:
         return []
     ordered = sorted(figures, key=_START)
-    if all(f.kind == "date" for f in ordered):
+    measured = [f for f in ordered if f.kind != "date"]  # the figures that get a measure and subject
+    if not measured:
         # a date gets no measure, subject or change: a sentence of dates needs no scan
         return [_updated(f, {}) for f in ordered]
     entities = _with_roles(text, find_entities(text, doc, ordered))
@@ -1408,11 +1428,11 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
 
     # a subject ends at or before its figure: an anaphor ending after the last figure's start
     # is no one's subject, and is not resolved (which may scan earlier sentences)
-    last_start = max(f.start for f in ordered if f.kind != "date")
+    last_start = measured[-1].start
     candidates = sorted(entities + _anaphors(text, entities, recall, until=last_start), key=_START)
     # a name right before a date is the subject (新乡市4月份已…); before a count or rank it
     # is the scope (新乡市首家, 全省第三)
-    figure_starts = {f.start for f in ordered if f.kind != "date"}
+    figure_starts = {f.start for f in measured}
     possible_subjects = _possible_subjects(candidates, text, figure_starts)
     tokens = _token_spans(doc)
     out: list[Figure] = []
@@ -1425,10 +1445,10 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     clause_starts = _clause_starts(text)
     vocab = _vocab()
     for k, fig in enumerate(ordered):
-        next_start = ordered[k + 1].start if k + 1 < len(ordered) else len(text)
-        clause_start = clause_starts[bisect_right(clause_starts, fig.start) - 1]
         update: dict[str, Any] = {}
         if fig.kind != "date":
+            next_start = ordered[k + 1].start if k + 1 < len(ordered) else len(text)
+            clause_start = clause_starts[bisect_right(clause_starts, fig.start) - 1]
             subject = _choose_subject(fig, possible_subjects)
             if subject is not None:
                 if subject.name is not None:
