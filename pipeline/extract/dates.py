@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cache
 from typing import NamedTuple
@@ -496,15 +496,27 @@ def _atom(m: re.Match[str], v: _Vocab) -> _Atom | None:
     return None
 
 
+# _with_year_of spells out every field of DateParts: fail at import if one is added
+if tuple(f.name for f in fields(DateParts)) != (
+    "year", "year_offset", "anchored", "needs_anchor", "month_offset", "month", "day", "month_span",
+    "quarter_span", "half", "since",
+):
+    raise ImportError("DateParts changed its fields: update dates._with_year_of")
+
+
+def _with_year_of(parts: DateParts, year: DateParts) -> DateParts:
+    """``parts`` with the year fields of ``year``: dataclasses.replace(parts, year=...,
+    year_offset=..., anchored=..., needs_anchor=...) written out, at a quarter of the cost."""
+    return DateParts(year=year.year, year_offset=year.year_offset, anchored=year.anchored,
+                     needs_anchor=year.needs_anchor, month_offset=parts.month_offset, month=parts.month,
+                     day=parts.day, month_span=parts.month_span, quarter_span=parts.quarter_span,
+                     half=parts.half, since=parts.since)
+
+
 def _glue(year: _Atom, nxt: _Atom) -> _Atom:
     """An open year followed by a month or period: 2024年 + 6月4日, 今年 + 前4个月."""
-    y = year.parts
-    parts = replace(nxt.parts, year=y.year, year_offset=y.year_offset, anchored=y.anchored,
-                    needs_anchor=y.needs_anchor)
-    end_parts = None
-    if nxt.end_parts is not None:
-        end_parts = replace(nxt.end_parts, year=y.year, year_offset=y.year_offset, anchored=y.anchored,
-                            needs_anchor=y.needs_anchor)
+    parts = _with_year_of(nxt.parts, year.parts)
+    end_parts = None if nxt.end_parts is None else _with_year_of(nxt.end_parts, year.parts)
     return _Atom(year.start, nxt.end, _CLOSED, parts, end_parts)
 
 
