@@ -126,8 +126,11 @@ class _Vocab:
     anaphor_re: re.Pattern[str]
     anaphor_levels: dict[str, str]
     verb_re: re.Pattern[str]  # change verb at the end of the text before a figure
-    # the characters a verb_re match can end with: any other last character rules it out
+    # how a verb_re match can end: with one of these characters (a verb, rate noun or short
+    # verb, 了, or a newline, before which $ matches too), or a rate noun and its linker
+    # (增幅达): any other ending rules a match out
     verb_last_chars: frozenset[str]
+    rate_linked: tuple[str, ...]
     verb_direction: dict[str, str]
     basis_re: re.Pattern[str]
     basis_end_re: re.Pattern[str]  # a basis at the end of a phrase
@@ -382,8 +385,9 @@ def _vocab() -> _Vocab:
         verb_re=verb_re,
         # a verb, rate noun or short verb, or what may follow one (了, a rate linker); and
         # a newline, before which $ matches too
-        verb_last_chars=frozenset(
-            [w[-1] for w in verb_direction] + [w[-1] for w in _RATE_LINKERS] + ["了", "\n"]),
+        verb_last_chars=frozenset([w[-1] for w in verb_direction] + ["了", "\n"]),
+        rate_linked=tuple(noun + linker for d in ("up", "down") for noun in change["rate_nouns"][d]
+                          for linker in _RATE_LINKERS),
         verb_direction=verb_direction,
         basis_re=re.compile(basis),
         basis_end_re=re.compile(f"(?:{basis})$"),
@@ -1087,9 +1091,9 @@ def _choose_subject(fig: Figure, possible: list[Entity]) -> Entity | None:
 
 
 def _change_verb_at_end(phrase: str, vocab: _Vocab) -> re.Match[str] | None:
-    """``vocab.verb_re.search(phrase)``; the last character rules out most phrases first
+    """``vocab.verb_re.search(phrase)``; how the phrase ends rules out most phrases first
     (the search tries the whole alternation at every position)."""
-    if phrase[-1:] not in vocab.verb_last_chars:
+    if phrase[-1:] not in vocab.verb_last_chars and not phrase.endswith(vocab.rate_linked):
         return None
     return vocab.verb_re.search(phrase)
 
