@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.extract import filters
 from pipeline.extract.figure_record import value_figure
@@ -274,11 +274,13 @@ def _unit_key(surface: str) -> tuple[str, str | None]:
     return surface, None
 
 
-class _Reject(Exception):
-    """The candidate is not a figure; `retry_at` says where scanning goes on."""
+class _Reject(NamedTuple):
+    """What a reader returns when the match is not a figure: where scanning goes on.
 
-    def __init__(self, retry_at: int) -> None:
-        self.retry_at = retry_at
+    Returned, not raised: a third of all matches are rejected, and an exception costs
+    more than the rest of rejecting them."""
+
+    retry_at: int
 
 
 def _read_number(numeral: str, sign: str | None, inline: str | None, scale: str | None) -> tuple[NumberReading, float, bool]:
@@ -338,18 +340,18 @@ _FIGURE_GROUPS = ("cur", "sign1", "n1", "i1", "s1", "u1", "d1", "sep", "sign2", 
                   "half", "post", "pre")
 
 
-def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
+def _read_figure(text: str, m: re.Match[str]) -> _Candidate | _Reject:
     """Number [unit] [range] [qualifier] -> one candidate, or _Reject."""
     (cur, sign1, n1, inline_word1, s1, u1, d1, sep, sign2, n2, inline_word2, s2, u2, d2,
      half, post, pre) = m.group(*_FIGURE_GROUPS)
     if not (u1 or u2 or cur):
-        raise _Reject(m.end())  # a bare number: no unit, no figure
+        return _Reject(m.end())  # a bare number: no unit, no figure
     num_start = m.start("n1") if not sign1 else m.start("sign1")
     start = m.start("cur") if cur else num_start
     try:
         first, value, inline1 = _read_number(n1, sign1, inline_word1, s1)
     except NumeralError:
-        raise _Reject(m.start("n1") + 1) from None  # 统一三个: try again from 一三 -> 三
+        return _Reject(m.start("n1") + 1)  # 统一三个: try again from 一三 -> 三
     end_u1 = m.end("u1") if u1 else m.end("n1")
     has_range = sep is not None and n2 is not None
     unit_surface = u2 if has_range and u2 else u1
@@ -360,7 +362,7 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     if has_range and u1 and u2 and unit is not None and SUFFIX_UNITS[_unit_key(u1)[0]].kind != unit.kind:
         has_range, unit_surface, unit = False, u1, SUFFIX_UNITS[_unit_key(u1)[0]]
     if unit is None:
-        raise _Reject(m.end())
+        return _Reject(m.end())
     if has_range and not u2 and not cur:
         has_range = False  # 3-5 with no unit after the second number
     value_max = first.value_max
@@ -386,7 +388,7 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
         if u1:
             unit = _suffix_unit(u1, cur)
         elif not cur:
-            raise _Reject(m.end())
+            return _Reject(m.end())
         end = end_u1
     assert unit is not None
     # a per-unit rate: 300万元/亩, 20-30元/吨 (the denominator after the unit that ends the figure)
@@ -398,7 +400,7 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     if first.is_year_like and unit.code == "year":
         # 2023年 is a date: dates.py. Checked as soon as it is known (a third of all
         # rejects); the checks below that reject the same way have no side effects.
-        raise _Reject(m.end())
+        return _Reject(m.end())
     kind = unit.kind
     key, ge_inline = _unit_key(unit_surface) if unit_surface else ("", None)
     if ge_inline == "半":
@@ -432,68 +434,68 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate:
     # a scale word with no digit (千, 万) is a number only with a qualifier glued to it:
     # 近千, 千余, 上千, 千亿斤以上 (a bare 千 / 万 elsewhere is part of a word: 万人大会)
     if first.bare_scale and not (pre or inline or post_q):
-        raise _Reject(m.end())
+        return _Reject(m.end())
     if unit.arabic_only and not _ARABIC_ONLY_RE.fullmatch(n1):
-        raise _Reject(m.end())
+        return _Reject(m.end())
     if unit.integer_min is not None and value == int(value) and value < unit.integer_min:
-        raise _Reject(m.end())
+        return _Reject(m.end())
     if kind == "count" and filters.is_rank_change(text, start, end, key):
         unit, kind = _RANK, "rank"  # 排名前移5位: a rank, the link stage marks the change
     article_like = first.is_one and kind == "count" and qualifier == "exact" and not pre
     if (value < 0 or (value_max is not None and value_max < 0)) and (not unit.signed or kind in _NON_NEGATIVE_KINDS):
-        raise _Reject(m.end())
+        return _Reject(m.end())
     if sign1 == "零下" and kind != "temperature":
-        raise _Reject(m.start("n1"))
+        return _Reject(m.start("n1"))
     return _Candidate(kind=kind, unit=unit, value=value, value_max=value_max, qualifier=qualifier,
                       start=start, end=end, unit_surface=key, article_like=article_like)
 
 
-def _read_rank(text: str, m: re.Match[str]) -> _Candidate:
+def _read_rank(text: str, m: re.Match[str]) -> _Candidate | _Reject:
     scope = m.group("scope")
     start, end = m.start(), m.end()
     if m.group("first"):
         if not (scope or filters.has_rank_verb(text, m.start())):
-            raise _Reject(end)  # 把安全放在首位: a priority, not a standing
+            return _Reject(end)  # 把安全放在首位: a priority, not a standing
         return _Candidate("rank", _RANK, 1.0, None, "exact", start, end)
     if m.group("top") is not None:
         if not scope:
-            raise _Reject(m.start("top"))  # 前4个月 is a period
+            return _Reject(m.start("top"))  # 前4个月 is a period
         try:
             top = parse_numeral(m.group("top"))
         except NumeralError:
-            raise _Reject(end) from None
+            return _Reject(end)
         return _Candidate("rank", _RANK, top.value, None, "at_most", start, end)
     try:
         reading = parse_numeral(m.group("rnum"))
     except NumeralError:
-        raise _Reject(end) from None
+        return _Reject(end)
     if reading.value_max is not None or reading.qualifier != "exact" or reading.value < 1:
-        raise _Reject(end)
+        return _Reject(end)
     if filters.is_rank_aspiration(text, start):
-        raise _Reject(end)
+        return _Reject(end)
     has_unit = m.group("runit") is not None
     # 第四届, 第9兵团: an ordinal only names. A rank has a scope, a rank verb, or 位/名 with a
     # plausible standing (第6986名 is a serial number, not a rank).
     if scope or filters.has_rank_verb(text, start) or (has_unit and reading.value <= 100):
         if end < len(text) and text[end] in "届版期次批轮号条":
-            raise _Reject(end)
+            return _Reject(end)
         return _Candidate("rank", _RANK, reading.value, None, "exact", start, end)
-    raise _Reject(end)
+    return _Reject(end)
 
 
-def _read_ratio(text: str, m: re.Match[str]) -> _Candidate:
+def _read_ratio(text: str, m: re.Match[str]) -> _Candidate | _Reject:
     """杠杆率达1:7.2 -> 7.2 ratio: one side is 1 and a ratio word is next to it."""
     a, b = parse_arabic(m.group("ra")), parse_arabic(m.group("rb"))
     if 1.0 not in (a, b):
-        raise _Reject(m.end())
+        return _Reject(m.end())
     before = filters.clause_before(text, m.start(), limit=12)
     after = text[m.end() : m.end() + 3]
     if not (any(c in before for c in _RATIO_CUES) or any(after.lstrip("的").startswith(c) for c in _RATIO_CUES)):
-        raise _Reject(m.end())
+        return _Reject(m.end())
     return _Candidate("quantity", _RATIO, b if a == 1.0 else a, None, "exact", m.start(), m.end())
 
 
-def _read_special(text: str, m: re.Match[str]) -> _Candidate:
+def _read_special(text: str, m: re.Match[str]) -> _Candidate | _Reject:
     """Fractions (三分之一), shares (两成) and doubling (翻一番)."""
     if m.group("fan"):
         times = {None: 1, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4}[m.group("fann")]
@@ -503,7 +505,7 @@ def _read_special(text: str, m: re.Match[str]) -> _Candidate:
         try:
             value, code = parse_fraction(m.group("fden"), m.group("fnum"))
         except NumeralError:
-            raise _Reject(m.end()) from None
+            return _Reject(m.end())
         post, end = m.group("fpost"), m.end("fnum")
     else:
         value, code = parse_cheng(m.group("cnum")), "percent"
@@ -587,17 +589,16 @@ def find_figures(text: str) -> list[Figure]:
         if m is None:
             break
         rank, ratio, fan, fraction, share = m.group("rank", "ra", "fan", "fden", "cnum")
-        try:
-            if rank is not None:
-                cand = _read_rank(text, m)
-            elif ratio is not None:
-                cand = _read_ratio(text, m)
-            elif fan is not None or fraction is not None or share is not None:
-                cand = _read_special(text, m)
-            else:
-                cand = _read_figure(text, m)
-        except _Reject as reject:
-            pos = max(reject.retry_at, m.start() + 1)
+        if rank is not None:
+            cand = _read_rank(text, m)
+        elif ratio is not None:
+            cand = _read_ratio(text, m)
+        elif fan is not None or fraction is not None or share is not None:
+            cand = _read_special(text, m)
+        else:
+            cand = _read_figure(text, m)
+        if isinstance(cand, _Reject):
+            pos = max(cand.retry_at, m.start() + 1)
             continue
         if cand.end <= cand.start:
             pos = m.start() + 1

@@ -197,6 +197,9 @@ def parse_numeral(s: str) -> NumberReading:
     """
     if not s:
         raise NumeralError("empty numeral")
+    if s.isascii() and s.isdigit():
+        # the commonest numeral, 2024 or 15: what the _ARABIC_RE branch below reads it as
+        return NumberReading(value=float(s), is_year_like=len(s) == 4)
     if _POINT in s:
         return NumberReading(value=_parse_cn_decimal(s))
     if s[0] in _VAGUE_PREFIXES:
