@@ -565,8 +565,14 @@ def find_dates(text: str, published: date | None = None) -> list[Figure]:
     figures: list[Figure] = []
     anchor: Anchor | None = None
     anchor_has_day = False
+    # the last resolved date, read into `anchor` only once a later expression needs it
+    # (most sentences have one date expression)
+    anchor_iso: str | None = None
     i = 0
     while i < len(exprs):
+        if anchor_iso is not None:
+            anchor, anchor_has_day = _anchor_of(anchor_iso)
+            anchor_iso = None
         expr = exprs[i]
         i += 1
         start, end = expr.start, expr.end
@@ -609,7 +615,7 @@ def find_dates(text: str, published: date | None = None) -> list[Figure]:
             if parts.needs_anchor and iso is None:
                 continue  # 同年 / 次年 with no year before it: anaphora, not a fact here
             if iso is not None:  # later partial dates in the sentence take this one's year
-                anchor, anchor_has_day = _anchor_of(iso_end or iso)
+                anchor_iso = iso_end or iso
         if iso is None and not expr.lunar and (published is not None or parts.year is not None):
             continue  # resolvable yet no date: an impossible calendar date (2月30日)
         figures.append(date_figure(date=iso, date_end=iso_end, surface=text[start:end], start=start, end=end))
