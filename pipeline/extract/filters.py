@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import cache
+from typing import NamedTuple
 
 from pipeline.extract.patterns import by_first_char
 from pipeline.resources import load_toml
@@ -38,46 +39,60 @@ _TERMS = sorted(set(_WORDS["names"]) | set(_WORDS["idioms"]), key=len, reverse=T
 
 _PHONE_LABELS = "电话|热线|手机|传真|联系方式|[Tt]el|TEL"
 _PHONE_LABEL_CUES = ("电话", "热线", "手机", "传真", "联系方式", "Tel", "tel", "TEL")
-# What is masked, each with its cues: a pattern can only match in a text that holds one of
-# its cues (no cues: anywhere). Most sentences hold none, and the regex built for a
-# sentence leaves out what cannot match there, so the scan tries two patterns, not eleven.
-_MASKED_PATTERNS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("://", "www."), r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%\-]+"),  # URLs
-    (("@",), r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"),  # e-mail
-    ((".com", ".cn", ".net", ".org", ".gov", ".edu"),
-     r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.(?:com|cn|net|org|gov|edu)(?:\.cn)?\b"),  # bare domains
-    (("-",), r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"),  # landline 0373-1234567
-    (_PHONE_LABEL_CUES, rf"(?:{_PHONE_LABELS})[:：]?\s*[\d\-\s]{{5,}}"),  # numbers after a phone label
-    ((), r"(?<!\d)1[3-9]\d{9}(?!\d)"),  # mobile
-    (("工程", "计划", "行动", "项目编号"), r"(?<!\d)\d{5,6}(?=工程|计划|行动|项目编号)"),  # programme code names (361015工程)
-    (("-",), r"[A-Z]{1,4}\s?\d{2,}-\d{2,}"),  # serials: CN 41-0006, ISSN-like
-    (("星期", "礼拜"), r"星期[一二三四五六日天]|礼拜[一二三四五六日天]"),  # weekdays
-    (("+",), r"\d+(?:\+\d+)*\+[A-ZN\d]+"),  # formula names 8+17+N, 3+N, 1+1
-    ((), by_first_char(_TERMS)),  # names and idioms, one branch per first character: same matches, fewer tries
+_ASCII_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+class _Masked(NamedTuple):
+    """One kind of masked text: its regex, the characters a match starts with, and its cues.
+
+    A pattern can only match in a text that holds one of its cues (no cues: anywhere).
+    Most sentences hold none, and the regex built for a sentence leaves out what cannot
+    match there, so its scan tries two patterns at few characters, not eleven at many.
+    """
+
+    cues: tuple[str, ...]
+    first_chars: str
+    pattern: str
+
+
+_MASKED: tuple[_Masked, ...] = (
+    _Masked(("://", "www."), "hw", r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%\-]+"),  # URLs
+    _Masked(("@",), _ASCII_ALNUM + "._%+-", r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"),  # e-mail
+    _Masked((".com", ".cn", ".net", ".org", ".gov", ".edu"), _ASCII_ALNUM + "-",
+            r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.(?:com|cn|net|org|gov|edu)(?:\.cn)?\b"),  # bare domains
+    _Masked(("-",), "0", r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"),  # landline 0373-1234567
+    _Masked(_PHONE_LABEL_CUES, "电热手传联Tt",
+            rf"(?:{_PHONE_LABELS})[:：]?\s*[\d\-\s]{{5,}}"),  # numbers after a phone label
+    _Masked((), "1", r"(?<!\d)1[3-9]\d{9}(?!\d)"),  # mobile
+    _Masked(("工程", "计划", "行动", "项目编号"), "0123456789",
+            r"(?<!\d)\d{5,6}(?=工程|计划|行动|项目编号)"),  # programme code names (361015工程)
+    _Masked(("-",), "ABCDEFGHIJKLMNOPQRSTUVWXYZ", r"[A-Z]{1,4}\s?\d{2,}-\d{2,}"),  # serials: CN 41-0006, ISSN-like
+    _Masked(("星期", "礼拜"), "星礼", r"星期[一二三四五六日天]|礼拜[一二三四五六日天]"),  # weekdays
+    _Masked(("+",), "0123456789", r"\d+(?:\+\d+)*\+[A-ZN\d]+"),  # formula names 8+17+N, 3+N, 1+1
+    # names and idioms, one branch per first character: same matches, fewer tries
+    _Masked((), "".join(t[0] for t in _TERMS), by_first_char(_TERMS)),
 )
-# First characters of every masked pattern: a leading lookahead on them lets the regex
-# engine skip everything else quickly.
-_MASK_START = "".join(sorted(set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._%+-电热手传联星礼")
-                             | {t[0] for t in _TERMS}))
 
 
 @cache  # one per combination of cues seen: a handful
 def _mask_regex(present: tuple[bool, ...]) -> re.Pattern[str]:
     """The masked patterns whose cues are `present`, in their order (the order decides
-    which of two overlapping matches wins; patterns left out cannot match anyway)."""
-    kept = [pattern for (_, pattern), keep in zip(_MASKED_PATTERNS, present, strict=True) if keep]
-    return re.compile("(?=[" + re.escape(_MASK_START) + "])(?:" + "|".join(kept) + ")")
+    which of two overlapping matches wins; patterns left out cannot match anyway). A
+    leading lookahead on their first characters lets the engine skip everything else."""
+    kept = [masked for masked, keep in zip(_MASKED, present, strict=True) if keep]
+    starts = "".join(sorted({c for masked in kept for c in masked.first_chars}))
+    return re.compile("(?=[" + re.escape(starts) + "])(?:" + "|".join(m.pattern for m in kept) + ")")
 
 
-_MASK_RE = _mask_regex((True,) * len(_MASKED_PATTERNS))  # every pattern
-_UNCUED_MASK_RE = _mask_regex(tuple(not cues for cues, _ in _MASKED_PATTERNS))  # what needs no cue
-_ANY_CUE_RE = re.compile("|".join(re.escape(cue) for cues, _ in _MASKED_PATTERNS for cue in cues))
+_MASK_RE = _mask_regex((True,) * len(_MASKED))  # every pattern
+_UNCUED_MASK_RE = _mask_regex(tuple(not masked.cues for masked in _MASKED))  # what needs no cue
+_ANY_CUE_RE = re.compile("|".join(re.escape(cue) for masked in _MASKED for cue in masked.cues))
 
 
 def _mask_regex_for(text: str) -> re.Pattern[str]:
     if _ANY_CUE_RE.search(text) is None:
         return _UNCUED_MASK_RE  # most sentences: one C scan decides
-    return _mask_regex(tuple(not cues or any(cue in text for cue in cues) for cues, _ in _MASKED_PATTERNS))
+    return _mask_regex(tuple(not m.cues or any(cue in text for cue in m.cues) for m in _MASKED))
 
 
 class Masks:
