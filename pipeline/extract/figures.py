@@ -326,6 +326,7 @@ def _hedged(text: str, start: int) -> bool:
     return _HEDGE_RE.search(filters.clause_before(text, start, limit=8)) is not None
 
 
+@cache  # a pure lookup, made for nearly every match
 def _suffix_unit(surface: str, cur: str | None) -> Unit:
     """The unit written after the number; a currency named before it wins over a bare 元
     (新台币25亿元 is TWD: its 元 is only the word for a dollar)."""
@@ -411,7 +412,7 @@ def _read_figure(text: str, m: re.Match[str]) -> _Candidate | _Reject:
     if half and kind == "duration" and m.end("half") and end == m.start("half"):
         value += 0.5
         end = m.end("half")
-    post_q, keep_post = _post_qualifier(post, kind)
+    post_q, keep_post = _post_qualifier(post, kind) if post else (None, False)
     if keep_post and end == m.start("post"):
         end = m.end("post")
     else:
