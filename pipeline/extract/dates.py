@@ -313,26 +313,32 @@ def _vocab() -> _Vocab:
 
     branches: list[tuple[str, str]] = [
         # 2010-01-29, 2010.01.29, 2010/1/29: one separator used twice
-        (arabic, rf"(?<![0-9.])(?P<iso_y>{_YEAR_NUM})(?P<iso_sep>[-./])(?P<iso_m>{_NUM_MONTH})(?P=iso_sep)"
-        rf"(?P<iso_d>{_NUM_DAY})(?![0-9])"),
+        (arabic, (rf"(?<![0-9.])(?P<iso_y>{_YEAR_NUM})(?P<iso_sep>[-./])(?P<iso_m>{_NUM_MONTH})(?P=iso_sep)"
+                  rf"(?P<iso_d>{_NUM_DAY})(?![0-9])")),
         # 2021-2023年: two years sharing 年
         (arabic, rf"(?<![0-9.])(?P<yr1>{_YEAR_NUM})(?:{conn})(?P<yr2>{_YEAR_NUM})年"),
         # 农历甲辰年四月二十九 / 农历正月十五: consumed whole so its month is not read as Gregorian
-        (lunar_starts, r"(?P<lunar>(?:农历|農曆)?[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年"
-        r"(?:闰?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
-        r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)?"
-        r"|(?:农历|農曆)[闰閏]?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
-        r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)"),
+        (lunar_starts, (
+            r"(?P<lunar>(?:农历|農曆)?[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年"
+            r"(?:闰?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
+            r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)?"
+            r"|(?:农历|農曆)[闰閏]?(?:正|冬|腊|十[一二]?|[一二三四五六七八九])月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]|"
+            r"[二三]十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])?)"
+        )),
         # 2023年, 二〇二四年, 2023年度, 2021年底, 2021年年底
-        (arabic + chinese_numeral, rf"(?:(?<![0-9.])(?P<y>{_YEAR_NUM})|{not_numeral}(?P<ycn>[〇零○一二三四五六七八九]{{4}}))年(?!来)"
-        rf"(?P<y_du>度)?(?P<y_edge>{glued_edges})?"),
+        (arabic + chinese_numeral, (
+            rf"(?:(?<![0-9.])(?P<y>{_YEAR_NUM})|{not_numeral}(?P<ycn>[〇零○一二三四五六七八九]{{4}}))年(?!来)"
+            rf"(?P<y_du>度)?(?P<y_edge>{glued_edges})?"
+        )),
         # 今年, 去年, 上年度, 今年底, 去年年底
         (first_chars_of(year_words), rf"(?P<yw>{year_word_pat})(?P<yw_du>度)?(?P<yw_edge>{glued_edges})?"),
         # 1-5月, 1至4月份, 一至五月: a month span sharing 月
         (arabic + chinese_numeral, rf"(?<![0-9.\-/])(?P<mr1>{month_any})(?:{conn})(?P<mr2>{month_any})月份?"),
         # 6月4日, 4月份, 5月1-3日, 5月底, 十二月二十日
-        (arabic + chinese_numeral, rf"(?:(?<![0-9.\-/])(?P<m>{_NUM_MONTH})|(?<![{_CN_NUMERAL_CHARS}第每个個])(?P<mcn>{_CN_MONTH}))月"
-        rf"(?P<m_fen>份)?(?:(?P<d>{day_any})(?:(?:{conn})(?P<d2>{day_any}))?[日号號])?(?P<m_part>{month_parts})?"),
+        (arabic + chinese_numeral, (
+            rf"(?:(?<![0-9.\-/])(?P<m>{_NUM_MONTH})|(?<![{_CN_NUMERAL_CHARS}第每个個])(?P<mcn>{_CN_MONTH}))月"
+            rf"(?P<m_fen>份)?(?:(?P<d>{day_any})(?:(?:{conn})(?P<d2>{day_any}))?[日号號])?(?P<m_part>{month_parts})?"
+        )),
         # 本月, 上月, 上个月底
         (first_chars_of(data["month_words"]), rf"(?P<mw>{month_word_pat})(?P<mw_part>{month_parts})?"),
         # 一季度, 第一季度, 第1季度; 前三季度; 一至三季度; 第三季 (Taiwan / Hong Kong usage:
@@ -341,7 +347,7 @@ def _vocab() -> _Vocab:
          rf"(?<![每逐各个0-9{_CN_NUMERAL_CHARS}])(?P<q_di>第)?(?P<q>{quarter_num})季(?(q_di)度?|度)"),
         (arabic + chinese_numeral,
          rf"(?<![每逐各0-9{_CN_NUMERAL_CHARS}])(?P<qr1>{quarter_num})(?:{conn})(?P<qr2>{quarter_num})季度"),
-        ("前", rf"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fq>[一二两三]|[1-3])[个個]?季度"),
+        ("前", r"(?<![目提此之以空事当面眼跟向往生午天周])前(?P<fq>[一二两三]|[1-3])[个個]?季度"),
         # 上半年, 下半年 (not 以上半年: 以上 + 半年)
         (first_chars_of(data["halves"]), rf"(?<!以)(?P<half>{_alt(list(data['halves']))})"),
         # 前4个月, 前两个月: January to month N
@@ -590,9 +596,9 @@ def find_dates(text: str, published: date | None = None) -> list[Figure]:
             if expr.kind == _BARE_DAY and end_parts is not None:
                 if text[expr.end - 1] != "日":
                     continue  # 3号至5号: house numbers as often as days
-            elif expr.kind == _MONTH and end_parts is None:
-                continue
-            elif expr.kind == _BARE_DAY and not _bare_day_licensed(text, expr, v, anchor, anchor_has_day):
+            elif (expr.kind == _MONTH and end_parts is None) or (
+                expr.kind == _BARE_DAY and not _bare_day_licensed(text, expr, v, anchor, anchor_has_day)
+            ):
                 continue
 
         if not parts.has_own_year and parts.year is None \
@@ -639,9 +645,8 @@ def _range_compatible(first: DateParts, second: DateParts) -> bool:
     # the end must say at least as little as the start: 5月1日至3日, 2021年11月至2022年3月
     if second.day is not None and second.month is None and first.day is None:
         return False
-    if first.day is not None and second.day is None and second.month is not None:
-        return False  # 5月1日至6月: mixed precision is two facts
-    return True
+    # 5月1日至6月: mixed precision is two facts
+    return not (first.day is not None and second.day is None and second.month is not None)
 
 
 def _resolve_range(

@@ -27,9 +27,9 @@ from pipeline.extract.numbers import (
     SCALE_CHARS,
     NumberReading,
     NumeralError,
+    parse_arabic,
     parse_cheng,
     parse_fraction,
-    parse_arabic,
     parse_numeral,
     scale_value,
     scaled,
@@ -534,9 +534,9 @@ def _is_not_fact(text: str, cand: _Candidate, m: re.Match[str], masks: filters.M
             return True
         if filters.is_ordinal(text, num_start):
             return True
-        if cand.kind == "count":
-            if filters.is_slogan_count(text, cand.end, u1 or "") or filters.is_pattern_count(text, cand.end):
-                return True
+        if cand.kind == "count" and (filters.is_slogan_count(text, cand.end, u1 or "")
+                                     or filters.is_pattern_count(text, cand.end)):
+            return True
         if cand.unit.kind == "duration" and cand.unit.code in ("month", "week", "day") and text[max(0, cand.start - 3) : cand.start].endswith(("年前", "年度前")):
             return True  # 今年前4个月 is a calendar period: dates.py
     return filters.is_quoted_name(text, cand.start, cand.end)

@@ -197,7 +197,7 @@ def is_rank_change(text: str, start: int, end: int, unit: str) -> bool:
     if unit not in RANK_CHANGE_UNITS:
         return False
     head = text[max(0, start - 4) : start]
-    head = head[:-1] if head.endswith("了") else head
+    head = head.removesuffix("了")
     if not head.endswith(RANK_CHANGE_VERBS):
         return False
     after = text[end] if end < len(text) else ""

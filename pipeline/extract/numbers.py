@@ -7,10 +7,9 @@ matched into values. Vocabulary (digits and scale words) lives in data/scales.to
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
@@ -98,9 +97,8 @@ def _evaluate_tokens(tokens: list[float | str]) -> float:
         if tok in SMALL_SCALES:
             if current is None:
                 # 十 alone, 十五, 一千零十: a leading 十 means one ten; other bare scales too
-                if section or total:
-                    if not (after_zero or tok in _TEN_CHARS):
-                        raise NumeralError("scale without digit")
+                if (section or total) and not (after_zero or tok in _TEN_CHARS):
+                    raise NumeralError("scale without digit")
                 current = 1.0
             if scale >= last_small:
                 raise NumeralError("scales not descending")
