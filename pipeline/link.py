@@ -1332,11 +1332,16 @@ _TokenSpans = list[tuple[int, int, bool]]
 
 
 def _token_spans(doc: Any | None) -> _TokenSpans:
-    """The tokens of a tagged Doc, read once per sentence (not once per figure)."""
+    """The tokens of a tagged Doc, read once per sentence (not once per figure), as one
+    array rather than a Token object per token: POS holds the symbol of the coarse tag
+    (VERB), TAG the string-store key of the fine one."""
     if doc is None or not (doc.has_annotation("POS") or doc.has_annotation("TAG")):
         return []  # untagged (blank): no verb to find, and no Token built per character to learn it
-    return [(token.idx, token.idx + len(token.text), token.pos_ == "VERB" or token.tag_ in _VERB_TAGS)
-            for token in doc]
+    strings = doc.vocab.strings
+    verb_pos = strings["VERB"]
+    verb_tags = {strings[tag] for tag in _VERB_TAGS}
+    return [(idx, idx + length, pos == verb_pos or tag in verb_tags)
+            for idx, length, pos, tag in doc.to_array(["IDX", "LENGTH", "POS", "TAG"]).tolist()]
 
 
 def _last_verb_end(tokens: _TokenSpans, start: int, end: int) -> int:
