@@ -14,7 +14,6 @@ Sub-modules, one concern each:
 from __future__ import annotations
 
 from datetime import date
-from itertools import pairwise
 from operator import attrgetter
 
 from pipeline.extract.dates import find_dates
@@ -31,7 +30,12 @@ def resolve_overlaps(figures: list[Figure]) -> list[Figure]:
     in_order = sorted(figures, key=_START)
     # Most sentences have no overlap at all: then every figure is kept, in text order,
     # which is what the ranking below gives too (non-empty disjoint spans have distinct starts).
-    if all(f.start < f.end for f in in_order) and all(a.end <= b.start for a, b in pairwise(in_order)):
+    previous_end = 0
+    for fig in in_order:
+        if not previous_end <= fig.start < fig.end:
+            break
+        previous_end = fig.end
+    else:
         return in_order
     ranked = sorted(figures, key=lambda f: (-(f.end - f.start), f.kind != "date", f.start))
     kept: list[Figure] = []

@@ -550,7 +550,11 @@ def find_dates(text: str, published: date | None = None) -> list[Figure]:
     if not text or not _TRIGGER.search(text):
         return []
     v = _vocab()
-    atoms = [a for a in (_atom(m, v) for m in v.regex.finditer(text)) if a is not None]
+    atoms: list[_Atom] = []
+    for m in v.regex.finditer(text):
+        atom = _atom(m, v)
+        if atom is not None:
+            atoms.append(atom)
     if not atoms:
         return []
 
