@@ -263,3 +263,25 @@ def test_masked_patterns_declare_their_first_characters() -> None:
         assert not can_be_empty, masked.pattern
         assert starts & set(universe) <= set(masked.first_chars), (sorted(starts - set(masked.first_chars)),
                                                                    masked.pattern[:60])
+
+
+_GUARD_ALPHABET = [*_CUE_ALPHABET, "５", "٣", "约", "近", "超过", "不到", "大约", "中国", "全省", "全国", "第", "前",
+                   "首位", "￥", "US$", "美元", "新台币", "负", "零下", "−", "数百", "上千", "几", "点", "亿元", "%", "成"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_GUARD_ALPHABET), max_size=25).map("".join))
+def test_amount_lookaheads_change_no_match(text: str) -> None:
+    """The lookaheads on what an amount starts with only skip places where it cannot start."""
+    import re
+
+    from pipeline.extract.figures import _figure_pattern
+
+    for ratio, fraction in ((True, True), (False, False)):
+        guarded = re.compile(_figure_pattern(ratio, fraction))
+        plain = re.compile(_figure_pattern(ratio, fraction, guarded=False))
+        for pos in range(len(text) + 1):
+            a, b = plain.search(text, pos), guarded.search(text, pos)
+            assert (a is None) == (b is None)
+            if a is not None and b is not None:
+                assert (a.span(), a.groupdict()) == (b.span(), b.groupdict())

@@ -203,11 +203,21 @@ _START_CHARS = sorted(
 # that drop those branches at once ((?!) never matches) in sentences without the cue; a
 # branch that cannot match anyway changes nothing in what the others match.
 _NEVER = "(?!)"
+# What an amount (after its optional prefix qualifier) can start with: a numeral (a digit
+# of any script, as \d reads it; a Chinese digit or scale; 数 / 上), a sign, a currency.
+# Words such as 中国 / 全市 / 大力 start a rank scope or a qualifier and then nothing: with
+# these lookaheads the engine gives up there in one test instead of trying every numeral.
+_AMOUNT_START = r"\d" + re.escape("".join(sorted(set(NUMERAL_START_CHARS + "数上-−负零")
+                                                  | {w[0] for w in PREFIX_UNITS})))
+_QUALIFIED_AMOUNT_START = re.escape("".join(sorted({w[0] for w in PREFIX_QUALIFIERS}))) + _AMOUNT_START
 
 
-def _figure_pattern(ratio: bool, fraction: bool) -> str:
+def _figure_pattern(ratio: bool, fraction: bool, guarded: bool = True) -> str:
+    """The figure regex; `guarded=False` leaves out the amount lookaheads (for the tests)."""
     ratio_off = "" if ratio else _NEVER
     fraction_off = "" if fraction else _NEVER
+    qualified_amount_ahead = f"(?=[{_QUALIFIED_AMOUNT_START}])" if guarded else ""
+    amount_ahead = f"(?=[{_AMOUNT_START}])" if guarded else ""
     return (
         "(?=[" + "".join(re.escape(c) for c in _START_CHARS) + "])(?:"
         # ranks: 全省第三, 第3位, 位居第一, 首位, 全国前十
@@ -217,7 +227,7 @@ def _figure_pattern(ratio: bool, fraction: bool) -> str:
         r"|(?P<fan>翻了?(?P<fann>[一两二三四])?番)"
         # ratios: 1:7.2 (not 10:30:15, not 1:3.5.2)
         rf"|{ratio_off}(?<![0-9.:：])(?P<ra>{ARABIC})[:：](?P<rb>{ARABIC})(?![0-9.:：])"
-        rf"|(?P<pre>{PREFIX_RE})?(?:"
+        rf"|{qualified_amount_ahead}(?P<pre>{PREFIX_RE})?{amount_ahead}(?:"
         # fractions: 三分之一, 百分之四十
         rf"{fraction_off}(?P<fden>{NUMERAL})分之(?P<fnum>{NUMERAL})(?P<fpost>{POST_RE})?"
         # shares: 两成, 七成以上
