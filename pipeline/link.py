@@ -195,7 +195,7 @@ def _bigram_start_re(names: Iterable[str]) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class _NameIndex:
-    """Names to find anywhere in a text, matched like the gazetteer: a lookahead regex for
+    """Names to find anywhere in a text, matched like the gazetteer: a pattern for the
     positions whose two characters may open a name, then the name lengths of that bigram."""
 
     names: frozenset[str]
@@ -383,8 +383,6 @@ def _vocab() -> _Vocab:
         anaphor_re=anaphor_re,
         anaphor_levels=dict(anaphora["levels"]),
         verb_re=verb_re,
-        # a verb, rate noun or short verb, or what may follow one (了, a rate linker); and
-        # a newline, before which $ matches too
         verb_last_chars=frozenset([w[-1] for w in verb_direction] + ["了", "\n"]),
         rate_linked=tuple(noun + linker for d in ("up", "down") for noun in change["rate_nouns"][d]
                           for linker in _RATE_LINKERS),
@@ -1197,7 +1195,7 @@ def _after_phrase(text: str, start: int, limit: int) -> tuple[str, int]:
     while i < limit and (text[i] in _QUOTES or text[i] == "的"):
         i += 1
     run = _AFTER_RUN.match(text, i, limit)
-    j = run.end() if run else i  # the pattern matches the empty run too: always a match
+    j = run.end() if run else i  # no match only when limit < i (figures overlap): an empty run
     raw = text[i:j]
     phrase = raw
     m = _AFTER_STOPS.search(phrase)
