@@ -140,3 +140,37 @@ def test_chinese_numerals_round_trip(n: int) -> None:
                                          (1200000000000 // 10, "一千二百亿"), (10**12, "一万亿")])
 def test_writer_itself(n: int, text: str) -> None:
     assert write_chinese(n) == text
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=st.one_of(st.integers(min_value=-(10**17), max_value=10**17).map(float), st.floats(allow_nan=False)),
+       factor=st.sampled_from([1e4, 1e8, 1e12, 1000.0, 10.0, 666.6666666666666, 0.0001, 24.0, 1e16]))
+def test_scaled_is_the_decimal_product(value: float, factor: float) -> None:
+    """The shortcut for whole numbers gives exactly the decimal product."""
+    from decimal import Decimal
+
+    from pipeline.extract.numbers import scaled
+
+    if value in (float("inf"), float("-inf")):
+        return
+    result, decimal = scaled(value, factor), float(Decimal(repr(value)) * Decimal(repr(factor)))
+    assert result == decimal and str(result) == str(decimal)  # str: -0.0 stays -0.0
+
+
+@settings(max_examples=500, deadline=None)
+@given(number=st.one_of(st.integers(min_value=0, max_value=10**12).map(str),
+                        st.decimals(min_value=0, max_value=10**6, places=3).map(str),
+                        st.sampled_from(["1,234", "12,345,678", "3．5", "0", "0.0", "1,2345", "٣", "４５"])),
+       scale=st.sampled_from(["万", "萬", "亿", "億"]))
+def test_arabic_with_a_big_scale_reads_as_the_general_grammar_does(number: str, scale: str) -> None:
+    from pipeline.extract.numbers import NumberReading, _evaluate_tokens, _tokens
+
+    text = number + scale
+    try:
+        expected = NumberReading(value=_evaluate_tokens(_tokens(text)))
+    except NumeralError:
+        with pytest.raises(NumeralError):
+            parse_numeral.__wrapped__(text)
+        return
+    got = parse_numeral.__wrapped__(text)
+    assert got == expected and str(got.value) == str(expected.value)

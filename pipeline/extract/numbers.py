@@ -52,6 +52,7 @@ NUMERAL = f"(?:{ARABIC_MIXED}|{VAGUE_PREFIXED}|{CN_NUMERAL})"
 NUMERAL_START_CHARS = "0123456789" + CN_DIGIT_CHARS + SCALE_CHARS + _VAGUE_DIGIT  # 点 never starts one
 
 _ARABIC_RE = re.compile(ARABIC)
+_ARABIC_TIMES_BIG_SCALE_RE = re.compile(f"({ARABIC})([{_BIG_SCALE_CHARS}])")  # 45441万, 3.5亿
 _TOKEN_RE = re.compile(f"{ARABIC}|[{CN_DIGIT_CHARS}{SCALE_CHARS}]")
 
 NumberQualifier = Literal["exact", "approx", "at_least", "range"]
@@ -198,6 +199,13 @@ def parse_numeral(s: str) -> NumberReading:
     if s.isascii() and s.isdigit():
         # the commonest numeral, 2024 or 15: what the _ARABIC_RE branch below reads it as
         return NumberReading(value=float(s), is_year_like=len(s) == 4)
+    times_big_scale = _ARABIC_TIMES_BIG_SCALE_RE.fullmatch(s)
+    if times_big_scale:
+        # the next commonest, 45441万 or 3.5亿: what _evaluate_tokens makes of it (not of 0万,
+        # which it reads as a bare 万)
+        number = parse_arabic(times_big_scale.group(1))
+        if number != 0:
+            return NumberReading(value=scaled(number, float(SCALE_VALUES[times_big_scale.group(2)])))
     if _POINT in s:
         return NumberReading(value=_parse_cn_decimal(s))
     if s[0] in _VAGUE_PREFIXES:
@@ -236,7 +244,14 @@ def scaled(value: float, factor: float) -> float:
     """
     if factor == 1.0:
         return value
+    if type(value) is float and type(factor) is float and value.is_integer() and factor.is_integer():
+        product = value * factor
+        if -_EXACT_INTEGERS < product < _EXACT_INTEGERS:
+            return product  # whole numbers below 2**53 multiply exactly in binary too
     return float(Decimal(repr(value)) * Decimal(repr(factor)))
+
+
+_EXACT_INTEGERS = float(2**53)
 
 
 def trailing_scale(s: str) -> float:
