@@ -1,7 +1,8 @@
 """Non-date figures: number + qualifier + unit + range -> Figure.
 
-One compiled regex finds candidates in a single left-to-right pass; ``_read`` turns a
-candidate into Figures (or rejects it). The grammar is character-level: it never needs a
+One compiled regex (``figure_regex_for``: the variant for the sentence's cues) finds
+candidates in a single left-to-right pass; the ``_read_*`` functions turn a candidate into
+a Figure (or reject it). The grammar is character-level: it never needs a
 tokenizer. Vocabulary is data: units.toml, classifiers.txt, qualifiers.toml,
 rank_scopes.txt, not_facts.toml.
 
@@ -199,7 +200,7 @@ _START_CHARS = sorted(
 )
 # Two branches can only match where the sentence holds their literal cue: a ratio its colon,
 # a fraction its 分之. Both first read a whole number and then fail on the missing cue, at
-# every number of every sentence: half the scanning time. So the regex comes in variants
+# every number of every sentence: a third of the scanning time. So the regex comes in variants
 # that drop those branches at once ((?!) never matches) in sentences without the cue; a
 # branch that cannot match anyway changes nothing in what the others match.
 _NEVER = "(?!)"
