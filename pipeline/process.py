@@ -21,7 +21,7 @@ from pipeline.extract import extract_figures
 from pipeline.link import LinkContext, link_figures
 from pipeline.normalise import normalise
 from pipeline.segment import segment
-from schemas.records import DocumentError, DocumentResult, Fact, Figure, RawDocument, Sentence
+from schemas.records import DocumentError, DocumentResult, Fact, Figure, RawDocument, Sentence, field_values
 
 log = logging.getLogger("zhfacts.process")
 
@@ -128,12 +128,10 @@ def _first_error(exc: ValidationError) -> str:
 
 def figure_to_fact(doc: RawDocument, norm_offset: int, fig: Figure, sentence_index: int, to_raw: Any) -> Fact:
     start, end = to_raw.raw_span(norm_offset + fig.start, norm_offset + fig.end)
-    data = fig.model_dump(exclude={"start", "end", "surface", "measure_start", "subject_start"})
-    return Fact.model_validate(
-        {**data, "doc_id": doc.doc_id, "sentence_index": sentence_index, "start": start, "end": end,
-         "surface": doc.text[start:end]},
-        context={"raw": doc.text},
-    )
+    data = field_values(fig)
+    del data["measure_start"], data["subject_start"]  # offsets into the sentence: not stored
+    data.update(doc_id=doc.doc_id, sentence_index=sentence_index, start=start, end=end, surface=doc.text[start:end])
+    return Fact.model_validate(data, context={"raw": doc.text})
 
 
 def extract_snippet(text: str, published: date | None = None, pipeline: Pipeline | None = None) -> list[Fact]:

@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from schemas.records import DocumentError, DocumentResult, RunInfo
+from schemas.records import DocumentError, DocumentResult, Fact, RunInfo, field_values
 
 
 class Base(DeclarativeBase):
@@ -258,10 +258,16 @@ def prepare_document(result: DocumentResult) -> PreparedDocument:
                   for a in result.articles],
         sentences=[{"doc_id": d.doc_id, "index": s.index, "article": s.article, "start": s.start, "end": s.end,
                     "text": s.text} for s in result.sentences],
-        facts=[f.model_dump(exclude={"id", "run_id"}) for f in result.facts],
+        facts=[_fact_row(f) for f in result.facts],
         facts_by_kind=kinds,
         warnings=list(result.warnings),
     )
+
+
+def _fact_row(fact: Fact) -> dict[str, Any]:
+    row = field_values(fact)
+    del row["id"], row["run_id"]  # the database gives the id; the run id is added at write time
+    return row
 
 
 Writable = DocumentResult | PreparedDocument

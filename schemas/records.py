@@ -44,6 +44,15 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+def field_values(record: Record) -> dict[str, object]:
+    """A flat record's field values as a new dict.
+
+    Equal to ``record.model_dump()`` for records whose fields are plain values (Figure,
+    Fact, Sentence, Article: tested), at a tenth of its cost; used on the per-fact path.
+    """
+    return dict(record.__dict__)
+
+
 class RawDocument(Record):
     """One document as read from its source, before any change to its text."""
 

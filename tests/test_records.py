@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from schemas.records import Fact, NormalisedText, RawDocument
+from schemas.records import Article, Fact, Figure, NormalisedText, RawDocument, Sentence, field_values
 
 RAW = "总投资5.5亿元"
 
@@ -51,3 +51,20 @@ def test_raw_document_hash_is_of_the_raw_text():
     a = RawDocument(doc_id="a", source="x", text="5亿元")
     b = RawDocument(doc_id="b", source="y", text="5亿元 ")
     assert a.sha256 != b.sha256 and len(a.sha256) == 64
+
+
+@pytest.mark.parametrize("record", [
+    Fact.model_validate(_fact(value_max=6e8, qualifier="approx", base_value=5.5e8, base_value_max=6e8, base_unit="CNY",
+                              measure="总投资", subject="获嘉县", change=True, direction="up", basis="同比", run_id=3, id=9)),
+    Fact.model_validate(_fact(kind="date", value=None, unit="date", date="2024-06", date_end="2024-07")),
+    Figure(kind="area", value=122.0, unit="mu", qualifier="approx", start=2, end=7, surface="约122亩", measure="占地",
+           measure_start=0, subject="某公司", subject_start=None),
+    Sentence(doc_id="d", index=1, article=0, start=0, end=8, text=RAW, norm_start=0, norm_end=8),
+    Article(index=0, title=None, start=0, end=8),
+])
+def test_field_values_equal_model_dump(record):
+    values = field_values(record)
+    assert values == record.model_dump()
+    assert list(values) == list(type(record).model_fields)  # every field, in declaration order
+    values["start"] = -1  # a copy: the record is untouched
+    assert record.start != -1
