@@ -92,7 +92,7 @@ _ANY_CUE_RE = re.compile("|".join(re.escape(cue) for masked in _MASKED for cue i
 def _mask_regex_for(text: str) -> re.Pattern[str]:
     if _ANY_CUE_RE.search(text) is None:
         return _UNCUED_MASK_RE  # most sentences: one C scan decides
-    return _mask_regex(tuple(not m.cues or any(cue in text for cue in m.cues) for m in _MASKED))
+    return _mask_regex(tuple(not m.cues or any(map(text.__contains__, m.cues)) for m in _MASKED))
 
 
 class Masks:
