@@ -418,6 +418,13 @@ class _Atom:
     lunar: bool = False
 
 
+@cache  # DateParts are frozen: one instance serves every atom that says the same (2023年, 今年, 6月)
+def _shared_parts(year: int | None = None, year_offset: int | None = None, anchored: bool = False,
+                  needs_anchor: bool = False, month: int | None = None, day: int | None = None) -> DateParts:
+    return DateParts(year=year, year_offset=year_offset, anchored=anchored, needs_anchor=needs_anchor,
+                     month=month, day=day)
+
+
 # The groups that say which branch of the atom regex matched, read in one call.
 _BRANCH_GROUPS = ("iso_y", "yr1", "lunar", "y", "ycn", "yw", "mr1", "m", "mcn", "mw", "q", "qr1", "fq", "half",
                   "fm", "edge", "bd", "bdcn")
@@ -442,11 +449,11 @@ def _atom(m: re.Match[str], v: _Vocab) -> _Atom | None:
         year_edge = m.group("y_edge")
         if year_edge:
             return _Atom(s, e, _CLOSED, DateParts(year=year, month_span=(v.edges[year_edge],) * 2))
-        return _Atom(s, e, _YEAR, DateParts(year=year))
+        return _Atom(s, e, _YEAR, _shared_parts(year=year))
     if yw:
         spec = v.year_words[yw]
-        parts = DateParts(year_offset=int(spec["offset"]), anchored=bool(spec.get("anchored")),
-                          needs_anchor=bool(spec.get("needs_anchor")))
+        parts = _shared_parts(year_offset=int(spec["offset"]), anchored=bool(spec.get("anchored")),
+                              needs_anchor=bool(spec.get("needs_anchor")))
         year_edge = m.group("yw_edge")
         if year_edge:
             return _Atom(s, e, _CLOSED, replace(parts, month_span=(v.edges[year_edge],) * 2))
@@ -462,13 +469,13 @@ def _atom(m: re.Match[str], v: _Vocab) -> _Atom | None:
         day = _small_number(d) if d else None
         if day is not None and not 1 <= day <= _MONTH_DAYS[month]:
             return None  # 2月30日 is no date, with or without a year
-        parts = DateParts(month=month, day=day)
+        parts = _shared_parts(month=month, day=day)
         end_parts = None
         if d2:
             day2 = _small_number(d2)
             if not (day is not None and day < day2 <= _MONTH_DAYS[month]):
                 return None
-            end_parts = DateParts(month=month, day=day2)
+            end_parts = _shared_parts(month=month, day=day2)
         # a lone Chinese month (七月) needs a year or a day to count: 十月怀胎 is not a date
         loose = bool(month_cn) and day is None and not m_fen and not m_part
         return _Atom(s, e, _MONTH, parts, end_parts, loose=loose)
