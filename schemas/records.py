@@ -146,16 +146,31 @@ class FigureFields(Record):
 
     @model_validator(mode="after")
     def _check_values(self) -> "FigureFields":
-        if self.kind == "date":
-            if self.value is not None:
-                raise ValueError("date facts carry `date`, not `value`")
-        elif self.value is None:
-            raise ValueError(f"{self.kind} fact without a value")
-        if self.value_max is not None and self.value is not None and self.value_max < self.value:
-            raise ValueError("value_max < value")
-        if self.kind in ("area", "length", "weight", "duration", "count") and self.value is not None and self.value < 0:
-            raise ValueError(f"negative {self.kind}")
+        problem = value_problem(self.kind, self.value, self.value_max)
+        if problem is not None:
+            raise ValueError(problem)
         return self
+
+
+NON_NEGATIVE_KINDS = frozenset({"area", "length", "weight", "duration", "count"})
+
+
+def value_problem(kind: str, value: float | None, value_max: float | None) -> str | None:
+    """Why these values cannot make a figure or fact, or None when they can.
+
+    The one statement of the rule: FigureFields validates with it, and the extractors'
+    fast Figure builder (pipeline/extract/figure_record.py) checks it too.
+    """
+    if kind == "date":
+        if value is not None:
+            return "date facts carry `date`, not `value`"
+    elif value is None:
+        return f"{kind} fact without a value"
+    if value_max is not None and value is not None and value_max < value:
+        return "value_max < value"
+    if kind in NON_NEGATIVE_KINDS and value is not None and value < 0:
+        return f"negative {kind}"
+    return None
 
 
 class Figure(FigureFields):

@@ -2,7 +2,8 @@
 
 ``Figure(...)`` runs pydantic's validator, about 5 µs a figure: a tenth of the extract
 stage. The grammar already builds every field with the exact type the schema asks for,
-so the two builders here check those types and the schema's own rules in plain Python,
+so the two builders here check those types in plain Python, and the schema's value rule
+through the same function the schema validates with (``value_problem``),
 then fill the record the way ``Figure.model_construct`` does: same field order, same
 defaults, same ``model_fields_set`` as ``Figure(**fields)``. Anything unexpected goes
 through ``Figure(...)``, so a bad value still raises the ValidationError it always did.
@@ -12,11 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.records import KINDS, Figure, Qualifier
+from schemas.records import KINDS, Figure, Qualifier, value_problem
 
 _KINDS: frozenset[str] = frozenset(KINDS)
 _QUALIFIERS: frozenset[str] = frozenset(Qualifier.__args__)  # type: ignore[attr-defined]
-_NON_NEGATIVE_KINDS = frozenset({"area", "length", "weight", "duration", "count"})  # FigureFields._check_values
 _OPTIONAL_FLOAT = (float, type(None))
 _OPTIONAL_STR = (str, type(None))
 
@@ -54,8 +54,7 @@ def value_figure(kind: str, value: float, value_max: float | None, unit: str, qu
         and type(base_value) is float and type(base_value_max) in _OPTIONAL_FLOAT
         and type(unit) is str and type(base_unit) is str and type(surface) is str
         and type(start) is int and type(end) is int and start >= 0 and end >= 0
-        and not (value_max is not None and value_max < value)
-        and not (value < 0 and kind in _NON_NEGATIVE_KINDS)
+        and value_problem(kind, value, value_max) is None
     ):
         return _construct({
             "kind": kind, "value": value, "value_max": value_max, "unit": unit, "qualifier": qualifier,
