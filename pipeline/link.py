@@ -1373,12 +1373,16 @@ def _find_change(text: str, fig: Figure, clause_start: int) -> dict[str, Any]:
     return {"change": True, "direction": direction, "basis": basis}
 
 
+def _joined(text: str, fig: Figure, next_fig: Figure) -> bool:
+    """True when ``fig`` and the figure after it are coordinated: 35%和42%, 3家、5家."""
+    return fig.kind == next_fig.kind and text[fig.end : next_fig.start].strip() in _COORDINATORS
+
+
 def _coordination_lengths(text: str, ordered: list[Figure]) -> list[int]:
     """For each figure, how many figures from it on are joined by 和 / 及 / 、 (35%和42% -> 2, 1)."""
     lengths = [1] * len(ordered)
     for k in range(len(ordered) - 2, -1, -1):
-        gap = text[ordered[k].end : ordered[k + 1].start].strip()
-        if gap in _COORDINATORS and ordered[k].kind == ordered[k + 1].kind:
+        if _joined(text, ordered[k], ordered[k + 1]):
             lengths[k] = lengths[k + 1] + 1
     return lengths
 
@@ -1402,18 +1406,31 @@ def _whole_keyword(text: str, measure: _Measure, window_start: int, cut: int, vo
 _PLAIN_FIGURE = Figure.model_config.get("extra") != "allow" and not Figure.__private_attributes__
 
 
+def _slot_setter(name: str) -> Callable[[Any, Any], None]:
+    """The C setter of one of BaseModel's slots: what ``object.__setattr__(obj, name, value)``
+    calls, without finding the descriptor by name on every call."""
+    for klass in Figure.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name].__set__
+    raise AttributeError(name)
+
+
+_SET_DICT = _slot_setter("__dict__")
+_SET_FIELDS_SET = _slot_setter("__pydantic_fields_set__")
+_SET_EXTRA = _slot_setter("__pydantic_extra__")
+_SET_PRIVATE = _slot_setter("__pydantic_private__")
+
+
 def _updated(fig: Figure, update: dict[str, Any]) -> Figure:
-    """``fig.model_copy(update=update)``, the same object values at a third of the cost:
+    """``fig.model_copy(update=update)``, the same object values at a third of the cost or less:
     pydantic's copy goes through the generic ``copy.copy`` three times per figure."""
     if not _PLAIN_FIGURE or type(fig) is not Figure:
         return fig.model_copy(update=update)
     copied = object.__new__(Figure)  # what Figure.__new__ is
-    object.__setattr__(copied, "__dict__", {**fig.__dict__, **update})
-    object.__setattr__(copied, "__pydantic_extra__", None)
-    fields_set = set(fig.__pydantic_fields_set__)
-    fields_set.update(update)
-    object.__setattr__(copied, "__pydantic_fields_set__", fields_set)
-    object.__setattr__(copied, "__pydantic_private__", None)
+    _SET_DICT(copied, {**fig.__dict__, **update})
+    _SET_EXTRA(copied, None)
+    _SET_FIELDS_SET(copied, fig.__pydantic_fields_set__ | update.keys())  # a new set
+    _SET_PRIVATE(copied, None)
     return copied
 
 
@@ -1448,7 +1465,9 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     group: list[str] = []
     prev_end = prev_nondate_end = 0
     dates = [(f.start, f.end) for f in ordered if f.kind == "date"]
-    coordinated = _coordination_lengths(text, ordered)
+    # the coordination lengths are read only by 分别 (_find_measure spreads measures over
+    # them): a sentence without it does not compute them
+    coordinated = _coordination_lengths(text, ordered) if "分别" in text else None
     clause_starts = _clause_starts(text)
     vocab = _vocab()
     for k, fig in enumerate(ordered):
@@ -1475,7 +1494,7 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
             if after_verb > window_start:
                 trial_group = list(group)
                 measure = _find_measure(text, fig, after_verb, next_start, previous, trial_group, dates,
-                                        prior, coordinated[k])
+                                        prior, coordinated[k] if coordinated else 1)
                 if measure is previous:
                     measure = _Measure(None, None)  # only change words after the verb: decide on the whole window
                 elif measure.text:
@@ -1483,14 +1502,14 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
                     measure = _whole_keyword(text, measure, window_start, after_verb, vocab)
             if not measure.text:  # the verb was the change verb itself (下降了20%), or no tags
                 measure = _find_measure(text, fig, window_start, next_start, previous, group, dates,
-                                        prior, coordinated[k])
+                                        prior, coordinated[k] if coordinated else 1)
             if measure.text:
                 update["measure"] = measure.text
                 update["measure_start"] = measure.start
                 prior.append(measure)
             previous = measure if measure.text else None
             change = _find_change(text, fig, clause_start)
-            if not change and out and k > 0 and coordinated[k - 1] > 1 and out[-1].change:
+            if not change and k > 0 and out[-1].change and _joined(text, ordered[k - 1], fig):
                 # 分别增长35%和42%: the second figure of a coordination shares the change
                 change = {"change": True, "direction": out[-1].direction, "basis": out[-1].basis}
             update.update(change)
