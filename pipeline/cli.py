@@ -79,7 +79,7 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what each stage decides (e.g. model checks).")] = False,
 ) -> None:
     """Extract every figure from ARTICLES into the database, as one recorded run."""
-    from pipeline.run import describe, run_corpus
+    from pipeline.run import WorkerDied, describe, run_corpus
 
     _setup_logging(verbose)
     pub = _parse_date(published)
@@ -99,6 +99,8 @@ def run(
                              progress=progress)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except WorkerDied as exc:
+        _fail(str(exc), 1)
     finally:
         if progress is not None:
             progress.close()

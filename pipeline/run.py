@@ -264,6 +264,10 @@ def _worker_process(doc: RawDocument) -> PreparedDocument | DocumentError:
     return result if isinstance(result, DocumentError) else prepare_document(result)
 
 
+class WorkerDied(RuntimeError):
+    """A worker process ended without handing back its documents."""
+
+
 class PoolEngine(DocumentEngine):
     """N worker processes, each loading the model once; batches bound what is in flight.
 
@@ -291,15 +295,22 @@ class PoolEngine(DocumentEngine):
 
     def map(self, items: Iterable[Item], target: RunTarget) -> Iterator[Outcome]:
         from collections import deque
+        from concurrent.futures.process import BrokenProcessPool
 
         pending: deque[tuple[list[Item], Iterator[Any]]] = deque()
-        for batch in _batches(items, self.batch):
-            docs = [i for i in batch if isinstance(i, RawDocument)]
-            pending.append((batch, self.pool.map(_worker_process, docs, chunksize=self.chunk)))
-            if len(pending) >= self.in_flight:
+        try:
+            for batch in _batches(items, self.batch):
+                docs = [i for i in batch if isinstance(i, RawDocument)]
+                pending.append((batch, self.pool.map(_worker_process, docs, chunksize=self.chunk)))
+                if len(pending) >= self.in_flight:
+                    yield from _pair(*pending.popleft())
+            while pending:
                 yield from _pair(*pending.popleft())
-        while pending:
-            yield from _pair(*pending.popleft())
+        except BrokenProcessPool as exc:
+            # killed from outside (out of memory, a signal) or crashed in native code: the
+            # documents already written stay whole; a re-run does the rest
+            raise WorkerDied(f"a worker process died ({exc}): the documents still in flight were not stored; "
+                             "run again to process them (stored documents are skipped)") from None
 
     def close(self) -> None:
         # an interrupted run must not wait for the documents still queued: the workers are

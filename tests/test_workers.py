@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench.corpus import write_corpus
-from pipeline.run import Item, PoolEngine, RunTarget, run_corpus
+from pipeline.run import Item, PoolEngine, RunTarget, WorkerDied, run_corpus
 from pipeline.store import PreparedDocument
 from schemas.records import DocumentError, RawDocument
 
@@ -82,3 +82,62 @@ def test_the_pool_streams_with_bounded_batches_in_flight(in_flight: int) -> None
         engine.close()
     assert seen == [f"bad-{i}" if i % 17 == 5 else f"d{i}.txt" for i in range(200)]  # input order, every item once
     assert ahead <= in_flight * 6  # never more batches read ahead of what was handed back
+
+
+def test_a_worker_killed_mid_run_fails_the_run_clearly_and_a_rerun_completes(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies (the OS killing it, a native crash) must not hang the run."""
+    import functools
+    import os
+
+    import pipeline.run as run_module
+
+    db = tmp_path / "k.db"
+    process = run_module.process_safely
+
+    def dies_on_one_document(pipe: Any, doc: RawDocument) -> Any:
+        if doc.doc_id.endswith("003_24b2b01388e8f82b") and doc.doc_id.startswith("c0001"):
+            os._exit(9)  # in the forked worker: gone without a word, like a SIGKILL
+        return process(pipe, doc)
+
+    monkeypatch.setattr(run_module, "process_safely", dies_on_one_document)
+    # small batches and writes, so documents before the crash are already stored
+    monkeypatch.setattr(run_module.PoolEngine, "__init__", functools.partialmethod(
+        run_module.PoolEngine.__init__, batch_per_worker=2, in_flight=2, chunk=1))
+    monkeypatch.setattr(run_module, "WRITE_BATCH", 4)
+    with pytest.raises(WorkerDied, match="a worker process died"):
+        run_corpus([corpus], str(db), model="blank", workers=2)
+    ((status,),) = rows(db, "SELECT status FROM runs")
+    assert status == "failed"
+    stored = {d for (d,) in rows(db, "SELECT id FROM documents")}
+    assert 0 < len(stored) < 29  # the documents before the crash were written
+    assert "c0001/003_24b2b01388e8f82b" not in stored
+    monkeypatch.setattr(run_module, "process_safely", process)
+    # every stored document is whole: its facts are all there
+    whole = run_corpus([corpus], str(tmp_path / "clean.db"), model="blank", workers=1)
+    for doc_id in stored:
+        sql = f"SELECT {FACT_COLUMNS} FROM facts WHERE doc_id = '{doc_id}'"
+        assert rows(db, sql) == rows(tmp_path / "clean.db", sql)
+
+    again = run_corpus([corpus], str(db), model="blank", workers=2)
+    assert again.documents == 29 - len(stored) and again.skipped == len(stored)
+    assert rows(db, f"SELECT {FACT_COLUMNS} FROM facts") == rows(tmp_path / "clean.db", f"SELECT {FACT_COLUMNS} FROM facts")
+    assert whole.documents == 29
+
+
+def test_the_cli_names_a_dead_worker_and_exits_1(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from typer.testing import CliRunner
+
+    import pipeline.run as run_module
+    from pipeline.cli import app
+
+    def dies(pipe: Any, doc: RawDocument) -> Any:
+        os._exit(9)
+
+    monkeypatch.setattr(run_module, "process_safely", dies)
+    result = CliRunner().invoke(app, ["run", str(corpus), "--db", str(tmp_path / "c.db"), "--model", "blank",
+                                      "--workers", "2", "--quiet"])
+    assert result.exit_code == 1
+    assert "a worker process died" in result.output and "run again" in result.output
