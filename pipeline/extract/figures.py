@@ -586,6 +586,10 @@ def _spread_respectively(text: str, figures: list[Figure]) -> list[Figure]:
     return out
 
 
+# the groups that say which reader a match needs, and whether it has a unit at all
+_DISPATCH_GROUPS = ("rank", "ra", "fan", "fden", "cnum", "cur", "u1", "u2")
+
+
 def find_figures(text: str) -> list[Figure]:
     """Every non-date figure in one sentence of normalised text, in text order."""
     if not _PRECHECK_RE.search(text):
@@ -600,7 +604,12 @@ def find_figures(text: str) -> list[Figure]:
         m = search(text, pos)
         if m is None:
             break
-        rank, ratio, fan, fraction, share = m.group("rank", "ra", "fan", "fden", "cnum")
+        rank, ratio, fan, fraction, share, cur, u1, u2 = m.group(*_DISPATCH_GROUPS)
+        if not (u1 or u2 or cur or rank or ratio or fan or fraction or share):
+            # a bare number (a third of all matches): _read_figure would reject it the same way,
+            # at the cost of a call and a fetch of all its groups
+            pos = max(m.end(), m.start() + 1)
+            continue
         if rank is not None:
             cand = _read_rank(text, m)
         elif ratio is not None:
