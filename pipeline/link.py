@@ -599,6 +599,8 @@ def _ner_entities(doc: Any | None) -> list[Entity]:
 
 def _chain_places(entities: list[Entity], text: str) -> list[Entity]:
     """Adjacent places form one name (获嘉县 + 位庄乡); a place right before an org is its prefix."""
+    if len(entities) < 2:
+        return list(entities)  # most sentences name one owner or none: nothing to chain
     out: list[Entity] = []
     for ent in sorted(entities, key=_START):
         prev = out[-1] if out else None
@@ -626,10 +628,20 @@ def _with_projects(entities: list[Entity], text: str) -> list[Entity]:
     return out
 
 
+def _disjoint(by_start: list[Entity]) -> bool:
+    """True when no two of the entities, in text order, overlap (a loop: no generator)."""
+    for ent, next_ent in pairwise(by_start):
+        if ent.end > next_ent.start:
+            return False
+    return True
+
+
 def _drop_nested(entities: list[Entity]) -> list[Entity]:
     """Keep the longest of overlapping entities (the org that contains a place name)."""
+    if len(entities) < 2:
+        return list(entities)  # most sentences name one owner or none: nothing can overlap
     by_start = sorted(entities, key=_START)
-    if all(a.end <= b.start for a, b in pairwise(by_start)):
+    if _disjoint(by_start):
         return by_start  # the common case, nothing overlaps: all kept, in text order
     kept: list[Entity] = []
     for ent in sorted(entities, key=lambda x: (-x.length, x.start)):
@@ -667,7 +679,7 @@ def _scan(text: str, doc: Any | None, figures: list[Figure] | None) -> tuple[lis
     entities = _chain_places(entities, text)
     entities = _with_projects(entities, text)
     # names inside quotes are titles of apps, campaigns and slogans, not owners
-    quoted = _quoted_spans(text)
+    quoted = _quoted_spans(text) if entities else None
     if quoted:
         entities = [e for e in entities if not any(qs <= e.start and e.end <= qe for qs, qe in quoted)]
     return entities, places
@@ -1214,7 +1226,7 @@ def _after_phrase(text: str, start: int, limit: int) -> tuple[str, int]:
     return phrase, offset
 
 
-@dataclass
+@dataclass(slots=True)
 class _Measure:
     text: str | None
     start: int | None
@@ -1229,6 +1241,24 @@ _LIST_SEPARATORS = re.compile(r"[、和及与]")  # between the measures a 分�
 _COUNT_NOUN_END = re.compile(r"(?:数量|数|总数|规模)$")
 _LEADING_NON_WORD = re.compile(r"^[^\u4e00-\u9fffA-Za-z]+")
 _PHRASE_BREAK = re.compile(r"[，,；;：:。！？!?、]")
+
+
+def _window_phrase(raw_before: str, window_start: int, dates: list[tuple[int, int]],
+                   vocab: _Vocab) -> tuple[str, bool]:
+    """The window before a figure with the change words, basis and dates cut off, and
+    whether it is already right-stripped (_strip_right is idempotent: a phrase it
+    returned needs no second pass)."""
+    before = _strip_right(raw_before, vocab)
+    # what is left of the window after the basis went: cut after any date still inside it
+    inside = [(ds - window_start, de - window_start) for ds, de in dates
+              if window_start <= ds and de <= window_start + len(before)] if dates else []
+    if inside:
+        ds, de = max(inside)
+        # 员工人数从2019年的800人: a date that modifies the figure leaves the measure before it
+        if not before[de:].strip("的 "):
+            return _strip_right(before[:ds], vocab), True
+        return before[de:], False
+    return before, True
 
 
 def _find_measure(
@@ -1247,24 +1277,27 @@ def _find_measure(
     figures, this one first, are joined by 和 / 、 (35%和42%)."""
     vocab = _vocab()
     raw_before = text[window_start : fig.start]
-    before = _strip_right(raw_before, vocab)
-    # _strip_right is idempotent: a phrase it returned needs no second pass
+    # the phrase after the figure first: when it decides the measure (a keyword after the
+    # figure, the noun after a count: 24个村), the window before need not be stripped
+    after, after_pos = _after_phrase(text, fig.end, next_start)
+    if not _valid_measure(after, vocab) or (after[:2] in vocab.phrase_verb_heads
+                                            and after.startswith(vocab.phrase_verbs)):
+        after = ""  # 800人增至目前: a verb after the figure starts the next span, not a noun
+    noun_follows = fig.kind in ("count", "duration", "length") or fig.surface[-1:] in _CLASSIFIER_END
+    decided_after: _Measure | None = None
+    if fig.kind != "count" and after[:2] in vocab.long_measure_heads and after.startswith(vocab.long_measures):
+        decided_after = _Measure(max((k for k in vocab.measures if after.startswith(k)), key=len), after_pos)
+    elif noun_follows and after:
+        decided_after = _Measure(after, after_pos if after_pos >= 0 else None)
+
+    before: str | None = None  # the stripped window, once needed
     right_stripped = True
-    # what is left of the window after the basis went: cut after any date still inside it
-    inside = [(ds - window_start, de - window_start) for ds, de in dates
-              if window_start <= ds and de <= window_start + len(before)] if dates else []
-    if inside:
-        ds, de = max(inside)
-        # 员工人数从2019年的800人: a date that modifies the figure leaves the measure before it
-        if not before[de:].strip("的 "):
-            before = _strip_right(before[:ds], vocab)
-        else:
-            before, right_stripped = before[de:], False
     # 分别 distributes coordinated figures over coordinated measures, in order: those named
     # in the clause (科技型中小企业、高新技术企业数量分别突破800家和500家), else the measures
     # of the figures before (接待游客120.5万人次,实现旅游收入9.6亿元,分别增长35%和42%)
     respectively = raw_before.rfind("分别")
     if respectively >= 0 and not _strip_right(raw_before[respectively + 2 :], vocab):
+        before, right_stripped = _window_phrase(raw_before, window_start, dates, vocab)
         items = [it for it in _LIST_SEPARATORS.split(_strip_left(before.removesuffix("分别"), vocab)) if it]
         items = [_COUNT_NOUN_END.sub("", it) or it for it in items]
         if len(items) < 2 and coordinated >= 2 and len(prior) >= coordinated:
@@ -1275,6 +1308,13 @@ def _find_measure(
     elif group and raw_before.strip() in ("和", "及", "、", "与", ",", "，"):
         item = group.pop(0)
         return _Measure(item, _locate(text, item, 0, fig.start))
+    if fig.kind == "date":
+        return _Measure(None, None)
+    if decided_after is not None:
+        return decided_after
+
+    if before is None:
+        before, right_stripped = _window_phrase(raw_before, window_start, dates, vocab)
     # the last item of an enumeration: cut after 、 and 的
     last_item = before[max(before.rfind("、"), before.rfind("的")) + 1 :]
     if len(last_item) < len(before) or not right_stripped:
@@ -1287,29 +1327,14 @@ def _find_measure(
     if not _valid_measure(before, vocab):
         before = ""
 
-    after, after_pos = _after_phrase(text, fig.end, next_start)
-    if not _valid_measure(after, vocab) or (after[:2] in vocab.phrase_verb_heads
-                                            and after.startswith(vocab.phrase_verbs)):
-        after = ""  # 800人增至目前: a verb after the figure starts the next span, not a noun
-    noun_follows = fig.kind in ("count", "duration", "length") or fig.surface[-1:] in _CLASSIFIER_END
-    keyword_after = after[:2] in vocab.long_measure_heads and after.startswith(vocab.long_measures)
-
-    if fig.kind == "date":
-        return _Measure(None, None)
-    if keyword_after and fig.kind not in ("count",):
-        kw = max((k for k in vocab.measures if after.startswith(k)), key=len)
-        return _Measure(kw, after_pos)
     if not before and not after and previous is not None and (
         raw_before.strip() in ("、", "和", "及", "与") or raw_before.strip(_QUOTES_SPACES_COMMAS)
     ):
         # 全省第三、行业第一: an enumeration shares its measure; so does a figure with only
         # change words before it (员工人数从500人增至800人; 投资4.2万亿元,同比增长3.4%)
         return previous
-    choice: str | None
-    if noun_follows:
-        choice = after or before
-    else:
-        choice = before or after
+    # the phrase after a noun-taking figure was taken above when there was one
+    choice = before or after
     if not choice:
         # nothing but a verb phrase around the figure (5件正在调解处理中): take it as is
         tail = _PHRASE_BREAK.split(text[fig.end : next_start], maxsplit=1)[0].strip(_QUOTES)
@@ -1490,17 +1515,16 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
             if subject is not None and subject.end > window_start:
                 window_start = subject.end
             after_verb = _last_verb_end(tokens, window_start, fig.start) if tokens else 0
-            measure = _Measure(None, None)
+            measure: _Measure | None = None  # found after a tagged verb, if one was
             if after_verb > window_start:
                 trial_group = list(group)
-                measure = _find_measure(text, fig, after_verb, next_start, previous, trial_group, dates,
-                                        prior, coordinated[k] if coordinated else 1)
-                if measure is previous:
-                    measure = _Measure(None, None)  # only change words after the verb: decide on the whole window
-                elif measure.text:
+                trial = _find_measure(text, fig, after_verb, next_start, previous, trial_group, dates,
+                                      prior, coordinated[k] if coordinated else 1)
+                # the previous measure back: only change words after the verb, decide on the whole window
+                if trial is not previous and trial.text:
                     group[:] = trial_group
-                    measure = _whole_keyword(text, measure, window_start, after_verb, vocab)
-            if not measure.text:  # the verb was the change verb itself (下降了20%), or no tags
+                    measure = _whole_keyword(text, trial, window_start, after_verb, vocab)
+            if measure is None:  # the verb was the change verb itself (下降了20%), or no tags
                 measure = _find_measure(text, fig, window_start, next_start, previous, group, dates,
                                         prior, coordinated[k] if coordinated else 1)
             if measure.text:
