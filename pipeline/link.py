@@ -501,11 +501,14 @@ def _gazetteer_places_of(text: str) -> tuple[Entity, ...]:
     return tuple(_gazetteer_places(text, _vocab()))
 
 
-def _suffix_places(text: str, vocab: _Vocab, known: list[Entity], blocked: list[tuple[int, int]]) -> list[Entity]:
-    """Townships, villages, streets and zones: a short name before 乡/镇/村/开发区 ..."""
+def _suffix_places(text: str, vocab: _Vocab, known: list[Entity], blocked: list[tuple[int, int]],
+                   first: int = 0) -> list[Entity]:
+    """Townships, villages, streets and zones: a short name before 乡/镇/村/开发区 ...
+
+    ``first``: no suffix starts before it (where the caller's search found the first one)."""
     ends = {e.end for e in known}
     out: list[Entity] = []
-    for m in vocab.place_suffix_re.finditer(text):
+    for m in vocab.place_suffix_re.finditer(text, first):
         s, e, suffix = m.start(), m.end(), m.group()
         if _overlaps_any(s, e, blocked):
             continue
@@ -532,14 +535,15 @@ def _suffix_places(text: str, vocab: _Vocab, known: list[Entity], blocked: list[
 _BRANCH_IN_BRACKETS = re.compile(r"[（(][\u4e00-\u9fff]{1,6}[）)]")
 
 
-def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int]) -> list[Entity]:
+def _rule_orgs(text: str, vocab: _Vocab, places: list[Entity], floors: list[int], first: int = 0) -> list[Entity]:
     """Organisations by suffix: 河南钜盛先导新材料科技有限公司, 新乡县市场监管局, 新乡移动.
 
-    ``floors``, in ascending order: positions a name does not reach back across."""
+    ``floors``, in ascending order: positions a name does not reach back across.
+    ``first``: no suffix starts before it (where the caller's search found the first one)."""
     out: list[Entity] = []
     place_ends = {p.end: p for p in places}
     last_end = 0
-    for m in vocab.org_suffix_re.finditer(text):
+    for m in vocab.org_suffix_re.finditer(text, first):
         s, e, suffix = m.start(), m.end(), m.group()
         if s < last_end:
             continue
@@ -669,11 +673,19 @@ def _scan(text: str, doc: Any | None, figures: list[Figure] | None) -> tuple[lis
     gaz = list(_gazetteer_places_of(text))
     if figure_spans:
         gaz = [g for g in gaz if not _overlaps_any(g.start, g.end, figure_spans)]
-    places = gaz + _suffix_places(text, vocab, gaz, [(g.start, g.end) for g in gaz] + figure_spans)
-    places = _chain_places(places, text)
-    # an anaphor is no part of a name: 该乡党委 is the 该乡 party committee, not an org "该乡党委"
-    floors = sorted([fe for _fs, fe in figure_spans] + [m.end() for m in vocab.anaphor_re.finditer(text)])
-    orgs = _rule_orgs(text, vocab, places, floors)
+    # most sentences hold no place suffix, half no organisation suffix: one search each
+    # decides whether the rule's inputs (blocked spans, floors) are built at all
+    places = gaz
+    if place_suffix := vocab.place_suffix_re.search(text):
+        blocked = [(g.start, g.end) for g in gaz] + figure_spans
+        places = _chain_places(gaz + _suffix_places(text, vocab, gaz, blocked, place_suffix.start()), text)
+    elif len(gaz) > 1:
+        places = _chain_places(gaz, text)
+    orgs: list[Entity] = []
+    if org_suffix := vocab.org_suffix_re.search(text):
+        # an anaphor is no part of a name: 该乡党委 is the 该乡 party committee, not an org "该乡党委"
+        floors = sorted([fe for _fs, fe in figure_spans] + [m.end() for m in vocab.anaphor_re.finditer(text)])
+        orgs = _rule_orgs(text, vocab, places, floors, org_suffix.start())
     ner = _ner_entities(doc)
     entities = _drop_nested(ner + orgs + places)
     entities = _chain_places(entities, text)
@@ -697,7 +709,8 @@ def _overlaps_any(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 
 
 def _with_roles(text: str, entities: list[Entity]) -> list[Entity]:
-    """Mark reporting sources and venues, and add the scope words (全国) as blockers.
+    """Mark reporting sources and venues, and add the scope words (全国) as blockers;
+    ``entities`` in text order, as _scan gives them.
 
     A source (国家统计局15日发布数据显示, 记者从市住建局获悉, 据市统计局统计) reports a
     statistic it does not own; a venue (在北京开幕) hosts an event. Neither owns the figures
@@ -716,10 +729,11 @@ def _with_roles(text: str, entities: list[Entity]) -> list[Entity]:
                   and vocab.venue_after_re.match(text, ent.end)):
                 ent = _with_role(ent, "venue")
         out.append(ent)
-    for m in vocab.scope_re.finditer(text):
-        if not any(e.start < m.end() and m.start() < e.end for e in entities):
-            out.append(Entity(m.start(), m.end(), "anaphor", None, None, role="scope"))
-    return sorted(out, key=_START)
+    scopes = [Entity(m.start(), m.end(), "anaphor", None, None, role="scope")
+              for m in vocab.scope_re.finditer(text)
+              if not any(e.start < m.end() and m.start() < e.end for e in entities)]
+    # the entities come in text order (_scan): only scope words need sorting in
+    return sorted(out + scopes, key=_START) if scopes else out
 
 
 _BRACKETS_AT_END = re.compile(r"[（(][^）)]*[）)]$")
