@@ -46,4 +46,10 @@ def resolve_overlaps(figures: list[Figure]) -> list[Figure]:
 
 
 def extract_figures(text: str, published: date | None = None) -> list[Figure]:
-    return resolve_overlaps(find_figures(text) + find_dates(text, published))
+    figures = find_figures(text)
+    dates = find_dates(text, published)
+    if not dates:
+        # find_figures scans on from the end of each figure it keeps: its figures are
+        # disjoint and in text order already, which is what resolve_overlaps would return
+        return figures
+    return resolve_overlaps(figures + dates)
