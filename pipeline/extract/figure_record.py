@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from schemas.records import KINDS, Figure, Qualifier, value_problem
 
-_KINDS: frozenset[str] = frozenset(KINDS)
+_VALUE_KINDS: frozenset[str] = frozenset(KINDS) - {"date"}
 _QUALIFIERS: frozenset[str] = frozenset(Qualifier.__args__)  # type: ignore[attr-defined]
 _OPTIONAL_FLOAT = (float, type(None))
 _OPTIONAL_STR = (str, type(None))
@@ -60,7 +60,7 @@ def value_figure(kind: str, value: float, value_max: float | None, unit: str, qu
                  surface: str, start: int, end: int) -> Figure:
     """``Figure(kind=..., value=..., ..., end=end)`` for a non-date figure."""
     if (
-        kind in _KINDS and kind != "date" and qualifier in _QUALIFIERS
+        kind in _VALUE_KINDS and qualifier in _QUALIFIERS
         and type(value) is float and type(value_max) in _OPTIONAL_FLOAT
         and type(base_value) is float and type(base_value_max) in _OPTIONAL_FLOAT
         and type(unit) is str and type(base_unit) is str and type(surface) is str

@@ -130,11 +130,11 @@ def masked_spans(text: str) -> Masks:
 
 def is_code_context(text: str, start: int, end: int) -> bool:
     """Numbers glued to Latin letters or '+' are codes or names: P3, G107, 5G, 3+N."""
-    before = text[start - 1] if start > 0 else ""
-    after = text[end] if end < len(text) else ""
-    if before and (before.isascii() and before.isalpha() or before in "+#＃№"):
-        return True
-    return after in ("+", "#")
+    if start > 0:
+        before = text[start - 1]
+        if before.isascii() and before.isalpha() or before in "+#＃№":
+            return True
+    return text.startswith(("+", "#"), end)  # the character after, if any
 
 
 def is_ordinal(text: str, start: int) -> bool:
