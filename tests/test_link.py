@@ -506,3 +506,16 @@ def eager_state_before(article: list[str], k: int) -> dict[str, str]:
     for sentence in article[: k + 1]:
         eager.observe(sentence)
     return eager.state_before(article[k])
+
+
+def test_flat_ints_equal_numpy_tolist():
+    """The buffer read of a Doc array gives numpy's own values: uint64 hashes above 2**63,
+    a column view (not contiguous), and the fallback for another dtype."""
+    import numpy
+
+    from pipeline.link import _flat_ints
+
+    values = numpy.array([[0, 2, 92, 16978132545290669629], [2, 2, 86, 2**64 - 1]], dtype=numpy.uint64)
+    for array in (values, values[:, 1:], values.astype(numpy.int64), values[:, :1].astype(numpy.uint32)):
+        assert _flat_ints(array) == array.ravel().tolist()
+        assert all(type(v) is int for v in _flat_ints(array))
