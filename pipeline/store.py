@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,7 +44,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from schemas.records import DocumentError, DocumentResult, Fact, RunInfo, field_values
+from schemas.records import DocumentError, DocumentResult, Fact, RunInfo
 
 
 class Base(DeclarativeBase):
@@ -225,6 +226,13 @@ class WriteOutcome:
     warnings: list[DocumentError] = field(default_factory=list)
 
 
+# column order of PreparedDocument's sentence and fact rows (tuples: smaller to send from a
+# worker and bound by position, which SQLite does faster than by name)
+SENTENCE_COLUMNS = ("doc_id", "index", "article", "start", "end", "text")
+FACT_COLUMNS = tuple(name for name in Fact.model_fields if name not in ("id", "run_id"))
+_fact_row = attrgetter(*FACT_COLUMNS)  # the database gives the id; the run id is added at write time
+
+
 @dataclass
 class PreparedDocument:
     """One document's rows, ready to insert (without run ids, added at write time).
@@ -237,8 +245,8 @@ class PreparedDocument:
     sha256: str
     document: dict[str, Any]
     articles: list[dict[str, Any]]
-    sentences: list[dict[str, Any]]
-    facts: list[dict[str, Any]]
+    sentences: list[tuple[Any, ...]]  # in SENTENCE_COLUMNS order
+    facts: list[tuple[Any, ...]]  # in FACT_COLUMNS order
     facts_by_kind: dict[str, int]
     warnings: list[DocumentError]
 
@@ -256,18 +264,11 @@ def prepare_document(result: DocumentResult) -> PreparedDocument:
                   "sha256": d.sha256, "n_chars": len(d.text), "raw_text": d.text},
         articles=[{"doc_id": d.doc_id, "index": a.index, "title": a.title, "start": a.start, "end": a.end}
                   for a in result.articles],
-        sentences=[{"doc_id": d.doc_id, "index": s.index, "article": s.article, "start": s.start, "end": s.end,
-                    "text": s.text} for s in result.sentences],
+        sentences=[(d.doc_id, s.index, s.article, s.start, s.end, s.text) for s in result.sentences],
         facts=[_fact_row(f) for f in result.facts],
         facts_by_kind=kinds,
         warnings=list(result.warnings),
     )
-
-
-def _fact_row(fact: Fact) -> dict[str, Any]:
-    row = field_values(fact)
-    del row["id"], row["run_id"]  # the database gives the id; the run id is added at write time
-    return row
 
 
 Writable = DocumentResult | PreparedDocument
@@ -394,13 +395,18 @@ class Store:
                     conn.execute(delete(table).where(key.in_(replaced)))
             if not writing:
                 return outcomes
-            _insert_rows(conn, DocumentRow, [{**p.document, "run_id": run_id} for p in writing])
+            documents = [{**p.document, "run_id": run_id} for p in writing]
             articles = [a for p in writing for a in p.articles]
+            for table, dicts in ((DocumentRow, documents), (ArticleRow, articles)):
+                if dicts:
+                    columns = tuple(dicts[0])
+                    _insert_rows(conn, table, columns, list(map(itemgetter(*columns), dicts)))
             sentences = [x for p in writing for x in p.sentences]
-            facts = [{**f, "run_id": run_id} for p in writing for f in p.facts]
-            for table, rows in ((ArticleRow, articles), (SentenceRow, sentences), (FactRow, facts)):
-                if rows:
-                    _insert_rows(conn, table, rows)
+            if sentences:
+                _insert_rows(conn, SentenceRow, SENTENCE_COLUMNS, sentences)
+            facts = [(*f, run_id) for p in writing for f in p.facts]
+            if facts:
+                _insert_rows(conn, FactRow, (*FACT_COLUMNS, "run_id"), facts)
         return outcomes
 
     def record_error(self, run_id: int | None, error: DocumentError) -> None:
@@ -411,25 +417,24 @@ class Store:
 @lru_cache(maxsize=64)
 def _driver_insert_sql(table: str, columns: tuple[str, ...], quote: Callable[[str], str]) -> str:
     names = ", ".join(quote(c) for c in columns)
-    return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(':' + c for c in columns)})"
+    return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def _insert_rows(conn: Any, table: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Insert rows that all have the same keys, in one executemany.
+def _insert_rows(conn: Any, table: type[Base], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows (tuples in `columns` order) in one executemany.
 
-    On SQLite the row dicts go straight to the driver (named parameters, read in C):
-    SQLAlchemy's per-row parameter handling was most of the store stage's time. The only
-    type the driver would store differently from SQLAlchemy is a date (SQLAlchemy writes
-    SQLite dates as ISO text), converted here. Other databases take SQLAlchemy Core, whose
-    insertmanyvalues already batches rows.
+    On SQLite the rows go straight to the driver, bound by position: SQLAlchemy's per-row
+    parameter handling was most of the store stage's time. The only type the driver would
+    store differently from SQLAlchemy is a date (SQLAlchemy writes SQLite dates as ISO
+    text), converted here. Other databases take SQLAlchemy Core, whose insertmanyvalues
+    already batches rows.
     """
     if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
+        conn.execute(insert(table), [dict(zip(columns, row)) for row in rows])
         return
-    columns = tuple(rows[0])
-    dates = [c for c in columns if isinstance(table.__table__.c[c].type, Date)]
+    dates = {i for i, c in enumerate(columns) if isinstance(table.__table__.c[c].type, Date)}
     if dates:
-        rows = [{**row, **{c: _iso(row[c]) for c in dates}} for row in rows]
+        rows = [tuple(_iso(v) if i in dates else v for i, v in enumerate(row)) for row in rows]
     sql = _driver_insert_sql(table.__tablename__, columns, conn.dialect.identifier_preparer.quote)
     conn.exec_driver_sql(sql, rows)
 
