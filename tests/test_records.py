@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from schemas.records import Article, Fact, Figure, NormalisedText, RawDocument, Sentence, field_values
+from schemas.records import (Article, Fact, Figure, NormalisedText, RawDocument, Sentence, construct_figure,
+                             field_values)
 
 RAW = "总投资5.5亿元"
 
@@ -68,3 +69,15 @@ def test_field_values_equal_model_dump(record):
     assert list(values) == list(type(record).model_fields)  # every field, in declaration order
     values["start"] = -1  # a copy: the record is untouched
     assert record.start != -1
+
+
+def test_construct_figure_is_what_validation_builds_from_valid_values():
+    given = {"kind": "area", "value": 122.0, "unit": "mu", "qualifier": "approx", "start": 2, "end": 7,
+             "surface": "约122亩", "measure": "占地"}
+    validated = Figure(**given)
+    built = construct_figure(field_values(validated), set(given))
+    assert built == validated and type(built) is Figure
+    assert built.model_fields_set == validated.model_fields_set == set(given)
+    assert built.model_dump() == validated.model_dump()
+    built.subject = "某公司"  # still a live record: assignment validates and is recorded
+    assert built.model_fields_set == set(given) | {"subject"} and validated.subject is None

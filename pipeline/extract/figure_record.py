@@ -4,7 +4,7 @@
 stage. The grammar already builds every field with the exact type the schema asks for,
 so the two builders here check those types in plain Python, and the schema's value rule
 through the same function the schema validates with (``value_problem``),
-then fill the record the way ``Figure.model_construct`` does: same field order, same
+then fill the record the way ``Figure.model_construct`` does (``construct_figure``): same field order, same
 defaults, same ``model_fields_set`` as ``Figure(**fields)``. Anything unexpected goes
 through ``Figure(...)``, so a bad value still raises the ValidationError it always did.
 """
@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
-from schemas.records import KINDS, Figure, Qualifier, value_problem
+from schemas.records import KINDS, Figure, Qualifier, construct_figure, value_problem
 
 _VALUE_KINDS: frozenset[str] = frozenset(KINDS) - {"date"}
 _QUALIFIERS: frozenset[str] = frozenset(Qualifier.__args__)  # type: ignore[attr-defined]
@@ -33,26 +31,8 @@ _SCHEMA_ORDER = ("kind", "value", "value_max", "unit", "qualifier", "base_value"
 if tuple(Figure.model_fields) != _SCHEMA_ORDER:
     raise ImportError("schemas.records.Figure changed its fields: update pipeline/extract/figure_record.py")
 
-# pydantic's model_construct fills these four slots of BaseModel with object.__setattr__,
-# which looks each name up through the class; their descriptors' own setters do the same
-# store without the look-up (a third of the cost of building a Figure).
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-if BaseModel.__slots__ != ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
-    raise ImportError("pydantic.BaseModel changed its slots: update pipeline/extract/figure_record.py")
-_new_figure = Figure.__new__
-
-
 def _construct(values: dict[str, Any], fields_set: frozenset[str]) -> Figure:
-    """A Figure from already-valid values, as ``Figure.model_construct`` fills it."""
-    figure = _new_figure(Figure)
-    _set_dict(figure, values)
-    _set_fields_set(figure, set(fields_set))  # its own set: assignment adds to it
-    _set_extra(figure, None)
-    _set_private(figure, None)
-    return figure
+    return construct_figure(values, set(fields_set))  # its own set: assignment adds to it
 
 
 def value_figure(kind: str, value: float, value_max: float | None, unit: str, qualifier: str,
