@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from regex_starts import first_chars
 
 from pipeline.extract.dates import Anchor, DateParts, find_dates, resolve_relative_date
 
@@ -189,52 +190,12 @@ def test_full_date_round_trips(day: date, published: date | None) -> None:
     assert fig.surface == f"{day.year}年{day.month}月{day.day}日"
 
 
-def _first_chars(items: list, optional_ok: bool = False) -> tuple[set[str], bool]:
-    """(characters a match of the parsed regex `items` can start with, can it match empty)."""
-    from re import _constants as c  # the regex parser's own vocabulary (Python 3.11+)
-
-    chars: set[str] = set()
-    for op, arg in items:
-        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
-            continue  # zero-width
-        if op is c.LITERAL:
-            return chars | {chr(arg)}, False
-        if op is c.IN:
-            for member, value in arg:
-                if member is c.LITERAL:
-                    chars.add(chr(value))
-                elif member is c.RANGE:
-                    chars.update(chr(x) for x in range(value[0], value[1] + 1))
-                else:
-                    raise AssertionError(f"first-character class with {member}: extend the test")
-            return chars, False
-        if op is c.SUBPATTERN:
-            sub, empty = _first_chars(list(arg[3]))
-        elif op is c.BRANCH:
-            results = [_first_chars(list(alt)) for alt in arg[1]]
-            sub, empty = set().union(*(r[0] for r in results)), any(r[1] for r in results)
-        elif op is c.GROUPREF_EXISTS:
-            results = [_first_chars(list(alt)) if alt is not None else (set(), True) for alt in arg[1:]]
-            sub, empty = set().union(*(r[0] for r in results)), any(r[1] for r in results)
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
-            sub, empty = _first_chars(list(arg[2]))
-            empty = empty or arg[0] == 0
-        else:
-            raise AssertionError(f"regex op {op} at a branch start: extend the test")
-        chars |= sub
-        if not empty:
-            return chars, False
-    return chars, True
-
-
 def test_atom_branches_declare_their_first_characters() -> None:
     """Each branch of the atom regex is tried only at its declared first characters: they
     must hold every character a match of the branch can start with."""
-    from re import _parser
-
     from pipeline.extract.dates import _vocab
 
     for declared, branch in _vocab().branches:
-        starts, can_be_empty = _first_chars(list(_parser.parse(branch)))
+        starts, can_be_empty = first_chars(branch)
         assert not can_be_empty, branch
         assert starts <= set(declared), (sorted(starts - set(declared)), branch[:60])

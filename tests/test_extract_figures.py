@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from regex_starts import first_chars
 
 from pipeline.extract.figures import find_figures
 
@@ -210,56 +211,14 @@ def test_masks_for_a_text_are_those_of_the_full_regex(text: str) -> None:
     assert [m.span() for m in _mask_regex_for(text).finditer(text)] == [m.span() for m in _MASK_RE.finditer(text)]
 
 
-def _starts(items: list, universe: str) -> tuple[set[str], bool]:
-    """(characters of `universe` a match of the parsed regex `items` can start with, can it
-    match empty)."""
-    import re
-    from re import _constants as c  # the regex parser's own vocabulary (Python 3.11+)
-
-    categories = {c.CATEGORY_DIGIT: r"\d", c.CATEGORY_SPACE: r"\s", c.CATEGORY_WORD: r"\w"}
-    chars: set[str] = set()
-    for op, arg in items:
-        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
-            continue  # zero-width
-        if op is c.LITERAL:
-            return chars | {chr(arg)}, False
-        if op is c.IN:
-            for member, value in arg:
-                if member is c.LITERAL:
-                    chars.add(chr(value))
-                elif member is c.RANGE:
-                    chars.update(chr(x) for x in range(value[0], value[1] + 1))
-                elif member is c.CATEGORY and value in categories:
-                    chars.update(ch for ch in universe if re.fullmatch(categories[value], ch))
-                else:
-                    raise AssertionError(f"first-character class with {member}: extend the test")
-            return chars, False
-        if op is c.SUBPATTERN:
-            sub, empty = _starts(list(arg[3]), universe)
-        elif op is c.BRANCH:
-            results = [_starts(list(alt), universe) for alt in arg[1]]
-            sub, empty = set().union(*(r[0] for r in results)), any(r[1] for r in results)
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            sub, empty = _starts(list(arg[2]), universe)
-            empty = empty or arg[0] == 0
-        else:
-            raise AssertionError(f"regex op {op} at a pattern start: extend the test")
-        chars |= sub
-        if not empty:
-            return chars, False
-    return chars, True
-
-
 def test_masked_patterns_declare_their_first_characters() -> None:
     """Each masked pattern is tried only at its declared first characters: they must hold
     every character (of those the full mask regex ever starts at) a match can start with."""
-    from re import _parser
-
     from pipeline.extract.filters import _MASKED
 
     universe = "".join({c for masked in _MASKED for c in masked.first_chars})
     for masked in _MASKED:
-        starts, can_be_empty = _starts(list(_parser.parse(masked.pattern)), universe)
+        starts, can_be_empty = first_chars(masked.pattern, universe)
         assert not can_be_empty, masked.pattern
         assert starts & set(universe) <= set(masked.first_chars), (sorted(starts - set(masked.first_chars)),
                                                                    masked.pattern[:60])
