@@ -126,21 +126,6 @@ def test_values_are_the_exact_decimals_the_text_writes(text, value, base_value):
 _CUE_ALPHABET = [*_ALPHABET, ":", "：", "分之", "1:", ":2", "比"]
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(_CUE_ALPHABET), max_size=30).map("".join))
-def test_regex_variant_matches_like_the_full_regex(text: str) -> None:
-    """The per-sentence variant (ratio / fraction branches dropped without their cue) finds
-    exactly what the full regex finds, from every position the scan may resume at."""
-    from pipeline.extract.figures import _figure_regex, figure_regex_for
-
-    full, variant = _figure_regex(True, True), figure_regex_for(text)
-    for pos in range(len(text) + 1):
-        a, b = full.search(text, pos), variant.search(text, pos)
-        assert (a is None) == (b is None)
-        if a is not None and b is not None:
-            assert (a.span(), a.groupdict()) == (b.span(), b.groupdict())
-
-
 @pytest.mark.parametrize(
     "fields",
     [
@@ -228,19 +213,49 @@ _GUARD_ALPHABET = [*_CUE_ALPHABET, "５", "٣", "约", "近", "超过", "不到"
                    "首位", "￥", "US$", "美元", "新台币", "负", "零下", "−", "数百", "上千", "几", "点", "亿元", "%", "成"]
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(_GUARD_ALPHABET), max_size=25).map("".join))
-def test_amount_lookaheads_change_no_match(text: str) -> None:
-    """The lookaheads on what an amount starts with only skip places where it cannot start."""
+def _assert_speed_lookaheads_change_no_match(text: str) -> None:
     import re
 
-    from pipeline.extract.figures import _figure_pattern
+    from pipeline.extract.figures import _FIGURE_RE, _figure_pattern
 
-    for ratio, fraction in ((True, True), (False, False)):
-        guarded = re.compile(_figure_pattern(ratio, fraction))
-        plain = re.compile(_figure_pattern(ratio, fraction, guarded=False))
-        for pos in range(len(text) + 1):
-            a, b = plain.search(text, pos), guarded.search(text, pos)
-            assert (a is None) == (b is None)
-            if a is not None and b is not None:
-                assert (a.span(), a.groupdict()) == (b.span(), b.groupdict())
+    plain = re.compile(_figure_pattern(guarded=False))
+    for pos in range(len(text) + 1):
+        a, b = plain.search(text, pos), _FIGURE_RE.search(text, pos)
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            assert (a.span(), a.groupdict()) == (b.span(), b.groupdict())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_GUARD_ALPHABET), max_size=25).map("".join))
+def test_speed_lookaheads_change_no_match(text: str) -> None:
+    """The lookaheads on what an amount starts with and the cue gates of the ratio and
+    fraction branches only skip places where those cannot match, from every position the
+    scan may resume at."""
+    _assert_speed_lookaheads_change_no_match(text)
+
+
+# numerals of every script and the ratio / fraction cues, densely: the gates' own cases
+_GATE_ALPHABET = [*"0123456789.,．:：点数上几十百千万亿两兩三一〇", "分之", "成", "%", "元", "1:", "三分之"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_GATE_ALPHABET), max_size=12).map("".join))
+def test_cue_gates_change_no_match(text: str) -> None:
+    _assert_speed_lookaheads_change_no_match(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_GUARD_ALPHABET, "１", "亿", "兩", "點", "点", ",", ".", "．"]), max_size=12)
+       .map("".join))
+def test_numeral_chars_hold_every_numeral(text: str) -> None:
+    """The fraction gate reads over NUMERAL_CHARS: every match of NUMERAL is made of them."""
+    import re
+
+    from pipeline.extract.numbers import NUMERAL, NUMERAL_CHARS
+
+    chars = re.compile(rf"[\d{NUMERAL_CHARS}]*")
+    for pos in range(len(text)):
+        m = re.compile(NUMERAL).match(text, pos)
+        if m is not None:
+            assert chars.fullmatch(m.group()), m.group()

@@ -1,8 +1,7 @@
 """Non-date figures: number + qualifier + unit + range -> Figure.
 
-One compiled regex (``figure_regex_for``: the variant for the sentence's cues) finds
-candidates in a single left-to-right pass; the ``_read_*`` functions turn a candidate into
-a Figure (or reject it). The grammar is character-level: it never needs a
+One compiled regex (``_FIGURE_RE``) finds candidates in a single left-to-right pass; the
+``_read_*`` functions turn a candidate into a Figure (or reject it). The grammar is character-level: it never needs a
 tokenizer. Vocabulary is data: units.toml, classifiers.txt, qualifiers.toml,
 rank_scopes.txt, not_facts.toml.
 
@@ -23,6 +22,7 @@ from pipeline.extract.figure_record import value_figure
 from pipeline.extract.numbers import (
     ARABIC,
     NUMERAL,
+    NUMERAL_CHARS,
     NUMERAL_START_CHARS,
     SCALE_AFTER_ARABIC,
     SCALE_CHARS,
@@ -148,8 +148,6 @@ def _guarded_rest(word: str, not_after: str = "", not_before: tuple[str, ...] | 
     part of a longer word."""
     first = re.escape(word[0])
     pattern = re.escape(word[1:])
-    if word[0] in _GE and len(word) > 1:
-        pattern = f"[{_GE_INLINE}]?" + pattern  # 3个多小时, 两个半小时, 一个半月
     if not_after:
         # (?<![X])word, checked once the first character is read: not X, then that character
         pattern = f"(?<![{re.escape(not_after)}]{first})" + pattern
@@ -162,8 +160,11 @@ def _guarded_rest(word: str, not_after: str = "", not_before: tuple[str, ...] | 
 
 
 def _guarded_alternation(words: list[str], not_after: dict[str, str], not_before: dict[str, Any]) -> str:
+    if any(word[0] in _GE and word in not_after for word in words):
+        raise ValueError("a 个 word with a not_after guard: its lookbehind would follow the glued 多/余/半")
     return by_first_char(_longest_first(words),
-                         lambda word: _guarded_rest(word, not_after.get(word, ""), not_before.get(word, ())))
+                         lambda word: _guarded_rest(word, not_after.get(word, ""), not_before.get(word, ())),
+                         glue=dict.fromkeys(_GE, _GE_INLINE))  # 3个多小时, 两个半小时, 一个半月
 
 
 _NOT_AFTER: dict[str, str] = dict(_QUALIFIERS["not_after"])
@@ -198,12 +199,14 @@ _START_CHARS = sorted(
     | {w[0] for w in PREFIX_UNITS}
     | {w[0] for w in RANK_SCOPES}
 )
-# Two branches can only match where the sentence holds their literal cue: a ratio its colon,
-# a fraction its 分之. Both first read a whole number and then fail on the missing cue, at
-# every number of every sentence: a third of the scanning time. So the regex comes in variants
-# that drop those branches at once ((?!) never matches) in sentences without the cue; a
-# branch that cannot match anyway changes nothing in what the others match.
-_NEVER = "(?!)"
+# Two branches can only match where the text ahead holds their literal cue: a ratio its
+# colon after digits, a fraction its 分之 after a numeral. Without a gate both read a whole
+# number and then fail on the missing cue, at every number of every sentence: a third of the
+# scanning time. The gates are lookaheads over the characters the number can hold, so they
+# only skip places where the branch cannot match. (Per-sentence variants of the regex without
+# those branches scan as fast, but each variant costs every process a compile of ~40 ms.)
+_RATIO_GATE = r"(?=[\d,.．]*[:：])"
+_FRACTION_GATE = rf"(?=[\d{NUMERAL_CHARS}]*分之)"
 # What an amount (after its optional prefix qualifier) can start with: a numeral (a digit
 # of any script, as \d reads it; a Chinese digit or scale; 数 / 上), a sign, a currency.
 # Words such as 中国 / 全市 / 大力 start a rank scope or a qualifier and then nothing: with
@@ -213,10 +216,11 @@ _AMOUNT_START = r"\d" + re.escape("".join(sorted(set(NUMERAL_START_CHARS + "数�
 _QUALIFIED_AMOUNT_START = re.escape("".join(sorted({w[0] for w in PREFIX_QUALIFIERS}))) + _AMOUNT_START
 
 
-def _figure_pattern(ratio: bool, fraction: bool, guarded: bool = True) -> str:
-    """The figure regex; `guarded=False` leaves out the amount lookaheads (for the tests)."""
-    ratio_off = "" if ratio else _NEVER
-    fraction_off = "" if fraction else _NEVER
+def _figure_pattern(guarded: bool = True) -> str:
+    """The figure regex; `guarded=False` leaves out the lookaheads that only make it faster:
+    the cue gates and the amount lookaheads (for the tests)."""
+    ratio_gate = _RATIO_GATE if guarded else ""
+    fraction_gate = _FRACTION_GATE if guarded else ""
     qualified_amount_ahead = f"(?=[{_QUALIFIED_AMOUNT_START}])" if guarded else ""
     amount_ahead = f"(?=[{_AMOUNT_START}])" if guarded else ""
     return (
@@ -227,10 +231,10 @@ def _figure_pattern(ratio: bool, fraction: bool, guarded: bool = True) -> str:
         # 翻番, 翻一番, 翻了两番
         r"|(?P<fan>翻了?(?P<fann>[一两二三四])?番)"
         # ratios: 1:7.2 (not 10:30:15, not 1:3.5.2)
-        rf"|{ratio_off}(?<![0-9.:：])(?P<ra>{ARABIC})[:：](?P<rb>{ARABIC})(?![0-9.:：])"
+        rf"|{ratio_gate}(?<![0-9.:：])(?P<ra>{ARABIC})[:：](?P<rb>{ARABIC})(?![0-9.:：])"
         rf"|{qualified_amount_ahead}(?P<pre>{PREFIX_RE})?{amount_ahead}(?:"
         # fractions: 三分之一, 百分之四十
-        rf"{fraction_off}(?P<fden>{NUMERAL})分之(?P<fnum>{NUMERAL})(?P<fpost>{POST_RE})?"
+        rf"{fraction_gate}(?P<fden>{NUMERAL})分之(?P<fnum>{NUMERAL})(?P<fpost>{POST_RE})?"
         # shares: 两成, 七成以上
         rf"|(?<![0-9{NUMERAL_START_CHARS}])(?P<cnum>[一二两三四五六七八九]|[1-9])成(?![{_CHENG_BLOCK}])(?P<cpost>{POST_RE})?"
         # number [unit [/ denominator]] [range-sep number unit [/ denominator]] [半] [qualifier]
@@ -241,17 +245,7 @@ def _figure_pattern(ratio: bool, fraction: bool, guarded: bool = True) -> str:
     )
 
 
-@cache  # compiled on first use: four variants, ~40 ms each
-def _figure_regex(ratio: bool, fraction: bool) -> re.Pattern[str]:
-    return re.compile(_figure_pattern(ratio, fraction))
-
-
-def figure_regex_for(text: str) -> re.Pattern[str]:
-    """The figure regex for one sentence, without the branches whose cue it lacks."""
-    return _figure_regex(":" in text or "：" in text, "分之" in text)
-
-
-_FIGURE_RE = _figure_regex(True, True)  # every branch: what the variants are checked against
+_FIGURE_RE = re.compile(_figure_pattern())
 _PRECHECK_RE = re.compile(f"[0-9{NUMERAL_START_CHARS}首番成]")
 _ARABIC_ONLY_RE = re.compile(r"[0-9.,．]+")
 _GE_INLINE_RE = re.compile(f"^([{_GE}])([{_GE_INLINE}])")
@@ -599,7 +593,7 @@ def find_figures(text: str) -> list[Figure]:
     candidates: list[_Candidate] = []
     pos = 0
     n = len(text)
-    search = figure_regex_for(text).search
+    search = _FIGURE_RE.search
     while pos < n:
         m = search(text, pos)
         if m is None:

@@ -50,6 +50,8 @@ VAGUE_PREFIXED = f"[{''.join(_VAGUE_PREFIXES)}](?=[{SCALE_CHARS}]){CN_INTEGER}"
 NUMERAL = f"(?:{ARABIC_MIXED}|{VAGUE_PREFIXED}|{CN_NUMERAL})"
 # Characters that can start or be part of a numeral: the cheap pre-check.
 NUMERAL_START_CHARS = "0123456789" + CN_DIGIT_CHARS + SCALE_CHARS + _VAGUE_DIGIT  # 点 never starts one
+# Every character a match of NUMERAL can hold, besides \d (a regex class body, escaped).
+NUMERAL_CHARS = re.escape(",.．" + CN_DIGIT_CHARS + SCALE_CHARS + _VAGUE_DIGIT + "".join(_VAGUE_PREFIXES) + _POINT)
 
 _ARABIC_RE = re.compile(ARABIC)
 _ARABIC_TIMES_BIG_SCALE_RE = re.compile(f"({ARABIC})([{_BIG_SCALE_CHARS}])")  # 45441万, 3.5亿
