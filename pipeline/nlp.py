@@ -49,6 +49,10 @@ class ModelLoadError(RuntimeError):
         self.model = model
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type["ModelLoadError"], tuple[str, str]]:
+        # rebuilt from (model, reason), not from args: raised in a pool worker, it travels back pickled
+        return type(self), (self.model, self.reason)
+
 
 class _CheckFailed(Exception):
     """One failed check of an installed zh_core_web_sm; the message says which."""

@@ -142,3 +142,17 @@ def test_blank_never_runs_its_model_and_gives_the_same_facts(blank_pipeline):
 
 SEED_LIKE = ("据介绍,河南钜盛先导新材料科技有限公司新材料项目总投资5.5亿元,占地约122亩,8月投产。"
              "获嘉县共有网格员446名。")
+
+
+def test_warm_up_reaches_the_lazy_branches_and_leaves_no_trace():
+    """A pool worker warms up before its first document: the sample must reach the grammar's
+    ratio and fraction branches, and warming up must change nothing a document then gets."""
+    from pipeline.process import WARM_UP_TEXT, Pipeline
+
+    cold, warm = Pipeline.load("blank"), Pipeline.load("blank")
+    warm.warm_up()
+    assert warm.stats == {}
+    sample = RawDocument(doc_id="w", source="<t>", text=WARM_UP_TEXT, published=dt.date(2024, 6, 30))
+    assert {"1:2", "1:15", "三分之一", "三分之二", "去年"} <= {f.surface for f in cold.process(sample).facts}
+    doc = RawDocument(doc_id="d", source="<t>", text=SEED_LIKE, published=dt.date(2024, 6, 5))
+    assert [f.model_dump() for f in warm.process(doc).facts] == [f.model_dump() for f in cold.process(doc).facts]

@@ -141,3 +141,17 @@ def test_the_cli_names_a_dead_worker_and_exits_1(corpus: Path, tmp_path: Path, m
                                       "--workers", "2", "--quiet"])
     assert result.exit_code == 1
     assert "a worker process died" in result.output and "run again" in result.output
+
+
+def test_a_model_that_cannot_load_in_the_workers_fails_naming_it(corpus: Path, tmp_path: Path) -> None:
+    """The workers load the model: their error reaches the caller as it is, and no worker is left behind."""
+    import multiprocessing
+
+    from pipeline.nlp import ModelLoadError
+
+    db = tmp_path / "m.db"
+    with pytest.raises(ModelLoadError, match="no_such_model") as info:
+        run_corpus([corpus], str(db), model="no_such_model", workers=2)
+    assert info.value.model == "no_such_model"
+    assert rows(db, "SELECT id FROM runs") == []  # failed before the run was recorded
+    assert multiprocessing.active_children() == []
