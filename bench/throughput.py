@@ -115,6 +115,17 @@ def run_e2e(corpus: Path, info: CorpusInfo, scale: int, label: str, args: list[s
         return RunResult(label, scale, wall, cpu, peak / 2**20, summary["documents"], summary["facts"], info.chars)
 
 
+def fixed_cost(work: Path, args: list[str], repeat: int) -> tuple[float, float]:
+    """(CPU s, wall s), medians, of `zhfacts run` on one sentence into a fresh database:
+    what every run pays whatever its size (imports, schema, model load, worker start)."""
+    folder = work / "one-sentence"
+    folder.mkdir(exist_ok=True)
+    (folder / "a.txt").write_text("某县2024年总投资5.5亿元，占地约122亩。\n", encoding="utf-8")
+    info = CorpusInfo(files=1, documents=1, chars=len((folder / "a.txt").read_text(encoding="utf-8")))
+    runs = [run_e2e(folder, info, 0, "fixed", args, workdir=work) for _ in range(repeat)]
+    return statistics.median(r.cpu for r in runs), statistics.median(r.wall for r in runs)
+
+
 def median_run(runs: list[RunResult]) -> RunResult:
     """The run of median wall time (its own CPU and RSS), peak RSS the max over runs."""
     ordered = sorted(runs, key=lambda r: r.wall)
@@ -275,33 +286,36 @@ def main() -> None:
 
     configs = [("blank w1", ["--model", "blank", "--workers", "1"]), ("blank w2", ["--model", "blank", "--workers", "2"]),
                ("lac w1", ["--model", "lac", "--workers", "1"]), ("lac w2", ["--model", "lac", "--workers", "2"])]
-    # runs per (config, scale): medians of 3 at 1x and 10x (single runs of lac varied by
-    # ±20% with load); 100x twice (w2/w1 varied 1.6-1.9 between single pairs), and only for blank (memory growth is the engine's, not the model's), to
-    # stay within ~15 minutes on 2 cores
+    # runs per (config, scale): medians of 3 at 1x, 5 at 10x (single runs of lac varied by
+    # ±20% with load); 100x three times, and only for blank (memory growth is the engine's,
+    # not the model's), to stay within ~10 minutes on 2 cores
     everything = [c for c, _ in configs]
     plan: dict[int, dict[str, int]] = (
         {1: dict.fromkeys(everything, 1), 3: dict.fromkeys(everything, 1)} if args.quick else
-        {1: dict.fromkeys(everything, 3), 10: dict.fromkeys(everything, 3),
-         100: {"blank w1": 2, "blank w2": 2}})
+        {1: dict.fromkeys(everything, 3), 10: dict.fromkeys(everything, 5),
+         100: {"blank w1": 3, "blank w2": 3}})
     e2e: dict[tuple[str, int], tuple[RunResult, int]] = {}
     sentences = corpus_sentences(corpus_documents(corpora[1][0]))
     probe = jionlp_probe(sentences)
     jio_samples: dict[int, list[float]] = {}  # JioNLP's speed, sampled before each blank w1 run
     for scale, repeats in plan.items():
         corpus, info = corpora[scale]
-        for label, cli_args in configs:
-            if label not in repeats:
-                continue
-            repeat = repeats[label]
-            runs = []
-            for _ in range(repeat):
+        runs: dict[str, list[RunResult]] = {label: [] for label in repeats}
+        # configs interleaved (w1, w2, w1, w2 ...): the VM's speed drifts over minutes, and a
+        # ratio of two configs should not compare one minute with another
+        for round_ in range(max(repeats.values())):
+            for label, cli_args in configs:
+                if round_ >= repeats.get(label, 0):
+                    continue
                 if label == "blank w1" and probe is not None:
                     jio_samples.setdefault(scale, []).append(probe())
-                runs.append(run_e2e(corpus, info, scale, label, cli_args))
-            e2e[(label, scale)] = (median_run(runs), repeat)
+                runs[label].append(run_e2e(corpus, info, scale, label, cli_args))
+        for label, done in runs.items():
+            e2e[(label, scale)] = (median_run(done), len(done))
             r = e2e[(label, scale)][0]
             print(f"{label:9} {scale:>3}x  {r.wall:7.2f}s  {fmt(r.chars_per_s):>9} chars/s  "
-                  f"{r.peak_rss_mb:6.0f} MB  ({repeat} run{'s' if repeat > 1 else ''})", flush=True)
+                  f"{r.peak_rss_mb:6.0f} MB  ({len(done)} run{'s' if len(done) > 1 else ''})", flush=True)
+    fixed = {label: fixed_cost(work, cli_args, 1 if args.quick else 3) for label, cli_args in configs}
 
     ray_row: tuple[RunResult, int] | None = None
     if not args.no_ray:
@@ -317,7 +331,7 @@ def main() -> None:
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
-    lines = report(mach, corpora, e2e, ray_row, stages, refs, scales, started, jio_samples)
+    lines = report(mach, corpora, e2e, ray_row, stages, refs, scales, started, jio_samples, fixed)
     print("\n".join(lines))
     if out_path:
         out_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -346,7 +360,7 @@ def ray_postgres_row(corpus: Path, info: CorpusInfo, scale: int) -> tuple[RunRes
 def report(mach: dict[str, str], corpora: dict[int, tuple[Path, CorpusInfo]],
            e2e: dict[tuple[str, int], tuple[RunResult, int]], ray_row: tuple[RunResult, int] | None,
            stages: dict[str, dict[str, float]], refs: dict[str, float], scales: list[int], started: float,
-           jio_samples: dict[int, list[float]]) -> list[str]:
+           jio_samples: dict[int, list[float]], fixed: dict[str, tuple[float, float]]) -> list[str]:
     big, mid = scales[-1], scales[1]
     lines = ["# zhfacts throughput", "",
              f"Written by `bench/throughput.py` in {time.perf_counter() - started:.0f} s. Re-run it to refresh.", "",
@@ -365,6 +379,12 @@ def report(mach: dict[str, str], corpora: dict[int, tuple[Path, CorpusInfo]],
     def get(label: str, scale: int) -> RunResult | None:
         return e2e.get((label, scale), (None, 0))[0]
 
+    lines += ["", "## Fixed cost of a run", "",
+              "`zhfacts run` on one sentence into a fresh database (medians): imports, schema, model load, "
+              "starting workers. Every run pays it once, so it weighs on small corpora: at 10x it is a "
+              "large part of a `blank` run, at 100x a small one.", "",
+              "| config | CPU s | wall s |", "|---|---:|---:|"]
+    lines += [f"| {label} | {cpu:.2f} | {wall:.2f} |" for label, (cpu, wall) in fixed.items()]
     lines += ["", "## Ratios", "", "| ratio | value | target |", "|---|---:|---:|"]
     # start-up (imports, model load: ~2 s) weighs on the 10x runs; 100x is the batch case
     for model, scale in (("blank", mid), ("blank", big), ("lac", mid)):
