@@ -1,4 +1,4 @@
-"""Store stage: SQLAlchemy 2.0 models and the writer.
+"""Store stage: the SQLAlchemy 2.0 (Core) tables and the writer.
 
 SQLite by default (``--db facts.db``), any SQLAlchemy URL otherwise (PostgreSQL for
 scale). One transaction per document: its sentences and facts land together or not at
@@ -23,13 +23,16 @@ from typing import Any, Literal
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     create_engine,
@@ -42,125 +45,124 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from schemas.records import DocumentError, DocumentResult, Fact, RunInfo
 
+# The tables, as SQLAlchemy Core tables: nothing maps them to classes, so the ORM (~0.1
+# CPU-s to import and configure) stays out of every run. A column is NOT NULL unless it
+# says nullable=True. Tests check the migrations produce exactly these tables.
+METADATA = MetaData()
 
-class Base(DeclarativeBase):
-    pass
+RUNS = Table(
+    "runs", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started", DateTime, nullable=False),
+    Column("finished", DateTime, nullable=True),
+    Column("version", String(32), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("config", JSON, nullable=False, default=dict),
+    Column("config_hash", String(16), nullable=False),
+    Column("status", String(16), nullable=False, default="running"),
+    Column("documents", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("sentences", Integer, nullable=False, default=0),
+    Column("facts", Integer, nullable=False, default=0),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("pid", Integer, nullable=True),
+)
+
+DOCUMENTS = Table(
+    "documents", METADATA,
+    Column("id", String(300), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("title", Text, nullable=True),
+    Column("published", Date, nullable=True),
+    Column("published_from", String(16), nullable=True),
+    Column("encoding", String(32), nullable=False, default="utf-8"),
+    Column("format", String(16), nullable=False, default="txt"),
+    Column("sha256", String(64), nullable=False),
+    Column("n_chars", Integer, nullable=False),
+    Column("raw_text", Text, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=True),
+    Index("ix_documents_published", "published"),  # export --since/--until
+)
+
+ARTICLES = Table(
+    "articles", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("doc_id", String(300), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("index", Integer, nullable=False),
+    Column("title", Text, nullable=True),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    UniqueConstraint("doc_id", "index", name="uq_articles_doc_index"),
+)
+
+SENTENCES = Table(
+    "sentences", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("doc_id", String(300), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("index", Integer, nullable=False),
+    Column("article", Integer, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    UniqueConstraint("doc_id", "index", name="uq_sentences_doc_index"),
+)
+
+FACTS = Table(
+    "facts", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("doc_id", String(300), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("sentence_index", Integer, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("surface", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("value", Float, nullable=True),
+    Column("value_max", Float, nullable=True),
+    Column("unit", String(32), nullable=False),
+    Column("qualifier", String(16), nullable=False),
+    Column("base_value", Float, nullable=True),
+    Column("base_value_max", Float, nullable=True),
+    Column("base_unit", String(32), nullable=True),
+    Column("date", String(32), nullable=True),
+    Column("date_end", String(32), nullable=True),
+    Column("measure", Text, nullable=True),
+    Column("subject", Text, nullable=True),
+    Column("change", Boolean, nullable=False, default=False),
+    Column("direction", String(8), nullable=True),
+    Column("basis", String(32), nullable=True),
+    # the natural key of a fact: a document never holds two facts of one kind on one span
+    UniqueConstraint("doc_id", "start", "end", "kind", name="uq_facts_span"),
+    Index("ix_facts_kind", "kind"),
+    Index("ix_facts_doc_sentence", "doc_id", "sentence_index"),
+    Index("ix_facts_run_id", "run_id"),  # provenance: a run's facts
+    # ids are never reused after --force deletes: an exported fact id keeps meaning one fact
+    sqlite_autoincrement=True,
+)
+
+ERRORS = Table(
+    "errors", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=True),
+    Column("created", DateTime, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("line", Integer, nullable=True),
+    Column("doc_id", String(300), nullable=True),
+    Column("stage", String(32), nullable=False),
+    Column("severity", String(16), nullable=False, default="error"),
+    Column("message", Text, nullable=False),
+)
 
 
-class RunRow(Base):
-    __tablename__ = "runs"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    started: Mapped[datetime] = mapped_column(DateTime)
-    finished: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    version: Mapped[str] = mapped_column(String(32))
-    model: Mapped[str] = mapped_column(String(200))
-    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    config_hash: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="running")
-    documents: Mapped[int] = mapped_column(Integer, default=0)
-    skipped: Mapped[int] = mapped_column(Integer, default=0)
-    sentences: Mapped[int] = mapped_column(Integer, default=0)
-    facts: Mapped[int] = mapped_column(Integer, default=0)
-    errors: Mapped[int] = mapped_column(Integer, default=0)
-    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
-
-
-class DocumentRow(Base):
-    __tablename__ = "documents"
-    id: Mapped[str] = mapped_column(String(300), primary_key=True)
-    source: Mapped[str] = mapped_column(Text)
-    title: Mapped[str | None] = mapped_column(Text, nullable=True)
-    published: Mapped[date | None] = mapped_column(Date, nullable=True)
-    published_from: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    encoding: Mapped[str] = mapped_column(String(32), default="utf-8")
-    format: Mapped[str] = mapped_column(String(16), default="txt")
-    sha256: Mapped[str] = mapped_column(String(64))
-    n_chars: Mapped[int] = mapped_column(Integer)
-    raw_text: Mapped[str] = mapped_column(Text)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    __table_args__ = (Index("ix_documents_published", "published"),)  # export --since/--until
-
-
-class ArticleRow(Base):
-    __tablename__ = "articles"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
-    index: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str | None] = mapped_column(Text, nullable=True)
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    __table_args__ = (UniqueConstraint("doc_id", "index", name="uq_articles_doc_index"),)
-
-
-class SentenceRow(Base):
-    __tablename__ = "sentences"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
-    index: Mapped[int] = mapped_column(Integer)
-    article: Mapped[int] = mapped_column(Integer)
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
-    __table_args__ = (UniqueConstraint("doc_id", "index", name="uq_sentences_doc_index"),)
-
-
-class FactRow(Base):
-    __tablename__ = "facts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    doc_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
-    sentence_index: Mapped[int] = mapped_column(Integer)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    surface: Mapped[str] = mapped_column(Text)
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    value_max: Mapped[float | None] = mapped_column(Float, nullable=True)
-    unit: Mapped[str] = mapped_column(String(32))
-    qualifier: Mapped[str] = mapped_column(String(16))
-    base_value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    base_value_max: Mapped[float | None] = mapped_column(Float, nullable=True)
-    base_unit: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    date: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    date_end: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    measure: Mapped[str | None] = mapped_column(Text, nullable=True)
-    subject: Mapped[str | None] = mapped_column(Text, nullable=True)
-    change: Mapped[bool] = mapped_column(Boolean, default=False)
-    direction: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    basis: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    __table_args__ = (
-        # the natural key of a fact: a document never holds two facts of one kind on one span
-        UniqueConstraint("doc_id", "start", "end", "kind", name="uq_facts_span"),
-        Index("ix_facts_kind", "kind"),
-        Index("ix_facts_doc_sentence", "doc_id", "sentence_index"),
-        Index("ix_facts_run_id", "run_id"),  # provenance: a run's facts
-        # ids are never reused after --force deletes: an exported fact id keeps meaning one fact
-        {"sqlite_autoincrement": True},
-    )
-
-
-class ErrorRow(Base):
-    __tablename__ = "errors"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
-    created: Mapped[datetime] = mapped_column(DateTime)
-    source: Mapped[str] = mapped_column(Text)
-    line: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    doc_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    stage: Mapped[str] = mapped_column(String(32))
-    severity: Mapped[str] = mapped_column(String(16), default="error")
-    message: Mapped[str] = mapped_column(Text)
-
-
-# One readable row per fact for `zhfacts query`, Datasette and any SQL client. The view is
-# created by the migrations (pipeline/migrations/versions); this is its current definition,
-# and a test checks a new database's view equals it: change it only with a new migration.
+# One readable row per fact for `zhfacts query`, Datasette and any SQL client. A new
+# database gets it from here (pipeline.migrations.create_at_head), an upgraded one from the
+# migrations (pipeline/migrations/versions); tests check the two agree: change it only
+# with a new migration.
 FACTS_VIEW_SQL = """
-CREATE VIEW IF NOT EXISTS facts_view AS
+CREATE VIEW facts_view AS
 SELECT f.id AS fact_id, f.doc_id, d.title, d.published, d.source,
        s.text AS sentence, f.kind, f.surface, f.value, f.value_max, f.unit, f.qualifier,
        f.base_value, f.base_value_max, f.base_unit, f.date, f.date_end, f.measure, f.subject,
@@ -304,7 +306,7 @@ class Store:
         with self.engine.begin() as conn:
             self._mark_dead_runs_interrupted(conn)
             result = conn.execute(
-                insert(RunRow).values(
+                insert(RUNS).values(
                     started=_now(), version=version, model=model, config=config,
                     config_hash=config_hash(config), status="running", pid=os.getpid(),
                 )
@@ -313,21 +315,21 @@ class Store:
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(RunRow).where(RunRow.id == run_id).values(finished=_now(), status=status, **counts))
+            conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(finished=_now(), status=status, **counts))
 
     def _mark_dead_runs_interrupted(self, conn: Any) -> None:
         """A run still 'running' whose process is gone was killed: say so."""
         import os
 
-        rows = conn.execute(select(RunRow.id, RunRow.pid).where(RunRow.status == "running")).all()
+        rows = conn.execute(select(RUNS.c.id, RUNS.c.pid).where(RUNS.c.status == "running")).all()
         for run_id, pid in rows:
             if pid is None or pid == os.getpid() or _pid_alive(pid):
                 continue
-            conn.execute(update(RunRow).where(RunRow.id == run_id).values(status="interrupted"))
+            conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(status="interrupted"))
 
     def runs(self) -> list[RunInfo]:
         with self.engine.connect() as conn:
-            result = conn.execute(select(RunRow.__table__).order_by(RunRow.id)).mappings().all()
+            result = conn.execute(select(RUNS).order_by(RUNS.c.id)).mappings().all()
         return [
             RunInfo(id=r["id"], started=r["started"], finished=r["finished"], version=r["version"], model=r["model"],
                     config=r["config"] or {}, status=r["status"], documents=r["documents"],
@@ -338,14 +340,14 @@ class Store:
     # documents ----------------------------------------------------------------------
     def stored_hash(self, doc_id: str) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(select(DocumentRow.sha256).where(DocumentRow.id == doc_id)).scalar_one_or_none()
+            return conn.execute(select(DOCUMENTS.c.sha256).where(DOCUMENTS.c.id == doc_id)).scalar_one_or_none()
 
     def stored_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """sha256 of each of `doc_ids` already stored: one query for a whole batch."""
         if not doc_ids:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(select(DocumentRow.id, DocumentRow.sha256).where(DocumentRow.id.in_(list(doc_ids))))
+            rows = conn.execute(select(DOCUMENTS.c.id, DOCUMENTS.c.sha256).where(DOCUMENTS.c.id.in_(list(doc_ids))))
             return {doc_id: sha for doc_id, sha in rows}
 
     def write_document(self, result: Writable, run_id: int | None, *, force: bool = False) -> WriteOutcome:
@@ -379,7 +381,7 @@ class Store:
         writing: list[PreparedDocument] = []
         with self.engine.begin() as conn:
             ids = [p.doc_id for p in batch]
-            stored = dict(conn.execute(select(DocumentRow.id, DocumentRow.sha256).where(DocumentRow.id.in_(ids))).all())
+            stored = dict(conn.execute(select(DOCUMENTS.c.id, DOCUMENTS.c.sha256).where(DOCUMENTS.c.id.in_(ids))).all())
             for p in batch:
                 old = stored.get(p.doc_id)
                 if old is not None and not force:
@@ -390,28 +392,28 @@ class Store:
                 writing.append(p)
             replaced = [p.doc_id for p in writing if p.doc_id in stored]
             if replaced:
-                for table in (FactRow, SentenceRow, ArticleRow, DocumentRow):
-                    key = table.id if table is DocumentRow else table.doc_id
+                for table in (FACTS, SENTENCES, ARTICLES, DOCUMENTS):
+                    key = table.c.id if table is DOCUMENTS else table.c.doc_id
                     conn.execute(delete(table).where(key.in_(replaced)))
             if not writing:
                 return outcomes
             documents = [{**p.document, "run_id": run_id} for p in writing]
             articles = [a for p in writing for a in p.articles]
-            for table, dicts in ((DocumentRow, documents), (ArticleRow, articles)):
+            for table, dicts in ((DOCUMENTS, documents), (ARTICLES, articles)):
                 if dicts:
                     columns = tuple(dicts[0])
                     _insert_rows(conn, table, columns, list(map(itemgetter(*columns), dicts)))
             sentences = [x for p in writing for x in p.sentences]
             if sentences:
-                _insert_rows(conn, SentenceRow, SENTENCE_COLUMNS, sentences)
+                _insert_rows(conn, SENTENCES, SENTENCE_COLUMNS, sentences)
             facts = [(*f, run_id) for p in writing for f in p.facts]
             if facts:
-                _insert_rows(conn, FactRow, (*FACT_COLUMNS, "run_id"), facts)
+                _insert_rows(conn, FACTS, (*FACT_COLUMNS, "run_id"), facts)
         return outcomes
 
     def record_error(self, run_id: int | None, error: DocumentError) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(ErrorRow).values(run_id=run_id, created=_now(), **error.model_dump()))
+            conn.execute(insert(ERRORS).values(run_id=run_id, created=_now(), **error.model_dump()))
 
 
 @lru_cache(maxsize=64)
@@ -420,7 +422,7 @@ def _driver_insert_sql(table: str, columns: tuple[str, ...], quote: Callable[[st
     return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def _insert_rows(conn: Any, table: type[Base], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def _insert_rows(conn: Any, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Insert rows (tuples in `columns` order) in one executemany.
 
     On SQLite the rows go straight to the driver, bound by position: SQLAlchemy's per-row
@@ -432,10 +434,10 @@ def _insert_rows(conn: Any, table: type[Base], columns: tuple[str, ...], rows: l
     if conn.dialect.name != "sqlite":
         conn.execute(insert(table), [dict(zip(columns, row)) for row in rows])
         return
-    dates = {i for i, c in enumerate(columns) if isinstance(table.__table__.c[c].type, Date)}
+    dates = {i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)}
     if dates:
         rows = [tuple(_iso(v) if i in dates else v for i, v in enumerate(row)) for row in rows]
-    sql = _driver_insert_sql(table.__tablename__, columns, conn.dialect.identifier_preparer.quote)
+    sql = _driver_insert_sql(table.name, columns, conn.dialect.identifier_preparer.quote)
     conn.exec_driver_sql(sql, rows)
 
 

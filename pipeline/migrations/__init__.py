@@ -2,10 +2,12 @@
 
 How `Store` and Alembic coexist:
 
-* ``Store(db)`` on an empty database creates the schema by running the migrations
-  (``upgrade head``), so every database has an ``alembic_version`` row and the schema a
-  migration produces is the only schema there is (a test checks it equals store.py's
-  models). On a database already at head it only reads ``alembic_version``.
+* ``Store(db)`` on an empty database creates the schema at head the way Alembic's
+  cookbook builds a fresh database ("Building an Up to Date Database from Scratch"):
+  ``create_all`` from store.py's tables, then the head revision stamped. A test checks
+  the result is the schema running every migration produces (SQLite and PostgreSQL), and
+  another that the migrations produce store.py's tables. On a database already at head
+  it only reads ``alembic_version``. Neither path imports Alembic (~0.1 CPU-s a run).
 * ``Store(db)`` on an older database (an earlier revision, or one created before
   migrations existed: tables but no ``alembic_version``) refuses with a message naming
   ``zhfacts db upgrade --db DB``: a user's data changes shape only when they ask for it.
@@ -13,7 +15,8 @@ How `Store` and Alembic coexist:
   ``Store.create_schema()`` made before Alembic) and upgrades it to head.
 
 New migration: ``alembic -x db=... revision -m "..."`` is not wired up; copy the newest
-file in versions/, bump ``revision``/``down_revision`` and HEAD below (a test checks HEAD).
+file in versions/, bump ``revision``/``down_revision`` and HEAD below (a test checks HEAD),
+and change store.py's tables (and FACTS_VIEW_SQL) to match (tests check both).
 """
 
 from __future__ import annotations
@@ -21,12 +24,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 HEAD = "0003"
 FIRST = "0001"  # the schema Store.create_schema() made before migrations existed
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+
+# Alembic's version table as Alembic defines it (alembic.ddl.impl.version_table_impl):
+# read and written here so that a run never needs to import Alembic.
+VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Any:
@@ -44,11 +56,10 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 def schema_revision(conn: Connection) -> str | None:
     """The database's revision; "unversioned" for tables without Alembic; None when empty."""
-    from alembic.runtime.migration import MigrationContext
-
     tables = set(inspect(conn).get_table_names())
-    if "alembic_version" in tables:
-        return MigrationContext.configure(conn).get_current_revision()
+    if VERSION_TABLE.name in tables:
+        # one row: the history is linear (several would be branches, an error here too)
+        return conn.execute(select(VERSION_TABLE.c.version_num)).scalar_one_or_none()
     return "unversioned" if "documents" in tables else None
 
 
@@ -62,8 +73,6 @@ def _lock(conn: Connection) -> None:
 
 def ensure_schema(engine: Engine) -> None:
     """What `Store(db)` does: create a new database at head, accept one at head, refuse older ones."""
-    from alembic import command
-
     from pipeline.store import StoreError
 
     with engine.connect() as conn:
@@ -73,12 +82,26 @@ def ensure_schema(engine: Engine) -> None:
         _lock(conn)
         revision = schema_revision(conn)  # again, under the lock
         if revision is None:
-            command.upgrade(alembic_config(conn), "head")
+            create_at_head(conn)
         elif revision != HEAD:
             conn.rollback()
             raise StoreError(f"the database schema is at revision {revision}, this zhfacts needs {HEAD}: "
                              "back it up if you like, then run `zhfacts db upgrade --db DB`")
         conn.commit()
+
+
+def create_at_head(conn: Connection) -> None:
+    """An empty database's schema at head: store.py's tables and view, and the head revision.
+
+    What `upgrade head` from nothing produces (tests/test_migrations.py compares the two),
+    without importing Alembic or replaying history (0003 copies the facts table).
+    """
+    from pipeline.store import FACTS_VIEW_SQL, METADATA
+
+    METADATA.create_all(conn)
+    conn.exec_driver_sql(FACTS_VIEW_SQL)
+    VERSION_TABLE.create(conn)
+    conn.execute(insert(VERSION_TABLE).values(version_num=HEAD))
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:

@@ -1,4 +1,4 @@
-"""Alembic environment: the models of pipeline.store are the target metadata.
+"""Alembic environment: the tables of pipeline.store are the target metadata.
 
 Run through pipeline.migrations (``zhfacts db upgrade``, ``Store(db)``), which hands over
 an open connection in ``config.attributes["connection"]``; a plain ``sqlalchemy.url``
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from pipeline.store import Base, make_engine
+from pipeline.store import METADATA, make_engine
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def _configure(**kwargs: object) -> None:
