@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
 from operator import attrgetter
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pipeline.resources import data_path, load_lines, load_toml
 from schemas.records import Figure, construct_figure
@@ -76,6 +76,10 @@ _PLACE_LEVEL_BY_SUFFIX = (
     ("社区", "village"), ("村", "village"),
     ("区", "district"),
 )
+# _level_of looks the suffixes up longest first: the same answer as the first match in the
+# order above, as no suffix there is preceded by a shorter one it ends with (tested)
+_PLACE_LEVEL_OF_SUFFIX = dict(_PLACE_LEVEL_BY_SUFFIX)
+_PLACE_SUFFIX_LENGTHS = tuple(sorted({len(s) for s in _PLACE_LEVEL_OF_SUFFIX}, reverse=True))
 _MAX_ORG_NAME = 18
 _MAX_MEASURE = 16
 _PERSON_LABELS = frozenset(["PERSON", "PER"])
@@ -91,7 +95,9 @@ def _is_cjk(ch: str) -> bool:
 # --------------------------------------------------------------------------- vocabulary
 
 
-@dataclass(frozen=True)
+# no __eq__ or __repr__: one instance per process, never compared or printed, and
+# generating them for ~60 fields costs every process ~2 ms at import
+@dataclass(frozen=True, eq=False, repr=False)
 class _Vocab:
     """Everything read from data/, compiled once per process."""
 
@@ -101,8 +107,6 @@ class _Vocab:
     gazetteer_lengths: dict[str, tuple[int, ...]]
     gazetteer_start_re: re.Pattern[str]  # a position where a name of 2+ characters may start
     place_suffixes: tuple[str, ...]  # longest first
-    # memory key -> the gazetteer names whose level writes it (see _may_name)
-    names_by_key: dict[str, _NameIndex]
     suffix_place_keys: frozenset[str]  # the keys a place found by its suffix writes
     org_keys: frozenset[str]  # the keys an organisation writes: its kinds (_org_kind)
     org_strong: tuple[str, ...]
@@ -220,8 +224,11 @@ class _NameIndex:
 
 
 def _level_of(name: str) -> str:
-    for suffix, level in _PLACE_LEVEL_BY_SUFFIX:
-        if name.endswith(suffix):
+    """The level of a place by its suffix: one dict lookup per suffix length, not an endswith
+    per suffix (the gazetteer's ~3,200 names are levelled at start-up)."""
+    for length in _PLACE_SUFFIX_LENGTHS:
+        level = _PLACE_LEVEL_OF_SUFFIX.get(name[-length:])
+        if level is not None:
             return level
     return "district"  # zones: 开发区, 高新区, 示范区 ...
 
@@ -285,13 +292,14 @@ def _short_form(name: str, table_level: str) -> str | None:
     return None
 
 
-def _names_by_key(gaz: dict[str, tuple[str, str]]) -> dict[str, _NameIndex]:
-    """Memory key -> an index of the gazetteer names whose level writes that key."""
-    names: dict[str, set[str]] = {}
-    for name, (_full, level) in gaz.items():
-        for key in _LEVEL_KEYS.get(level, (level,)):
-            names.setdefault(key, set()).add(name)
-    return {key: _NameIndex.of(key_names) for key, key_names in names.items()}
+@cache
+def _names_of_key(key: str) -> _NameIndex | None:
+    """An index of the gazetteer names whose level writes memory ``key`` (see _may_name);
+    None when none does. Built on first use: a run asks for few keys (全市: city), and
+    each index (a regex of a thousand characters or more) costs milliseconds to build."""
+    names = {name for name, (_full, level) in _vocab().gazetteer.items()
+             if key in _LEVEL_KEYS.get(level, (level,))}
+    return _NameIndex.of(names) if names else None
 
 
 def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
@@ -361,7 +369,6 @@ def _vocab() -> _Vocab:
         gazetteer_lengths=_lengths_by_bigram(gaz),
         gazetteer_start_re=_bigram_start_re(gaz),
         place_suffixes=place_suffixes,
-        names_by_key=_names_by_key(gaz),
         suffix_place_keys=frozenset(
             key for suffix in place_suffixes for key in _LEVEL_KEYS.get(_level_of(suffix), (_level_of(suffix),))),
         org_keys=frozenset([kind for _ending, kind in org_kinds] + ["company"]),
@@ -419,8 +426,11 @@ def _vocab() -> _Vocab:
 # --------------------------------------------------------------------------- entities
 
 
-@dataclass(frozen=True)
-class Entity:
+class Entity(NamedTuple):
+    """A name found in a sentence. A named tuple, not a frozen dataclass: about twelve
+    thousand are built per 10x corpus, and a frozen dataclass's ``__init__`` sets each field
+    through ``object.__setattr__`` (three times the cost of building the tuple)."""
+
     start: int
     end: int
     kind: EntityKind
@@ -716,6 +726,14 @@ def _overlaps_any(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return False
 
 
+def _overlaps_entity(start: int, end: int, entities: list[Entity]) -> bool:
+    """True when [start, end) overlaps one of ``entities`` (a loop: no generator per call)."""
+    for ent in entities:
+        if ent.start < end and start < ent.end:
+            return True
+    return False
+
+
 # --------------------------------------------------------------------------- roles
 
 
@@ -742,7 +760,7 @@ def _with_roles(text: str, entities: list[Entity]) -> list[Entity]:
         out.append(ent)
     scopes = [Entity(m.start(), m.end(), "anaphor", None, None, role="scope")
               for m in vocab.scope_re.finditer(text)
-              if not any(e.start < m.end() and m.start() < e.end for e in entities)]
+              if not _overlaps_entity(m.start(), m.end(), entities)]
     # the entities come in text order (_scan): only scope words need sorting in
     return sorted(out + scopes, key=_START) if scopes else out
 
@@ -841,7 +859,7 @@ def _may_name(text: str, key: str) -> bool:
         return True
     if key in vocab.suffix_place_keys and vocab.place_suffix_re.search(text):
         return True
-    index = vocab.names_by_key.get(key)
+    index = _names_of_key(key)
     return index is not None and index.occurs_in(text)
 
 
@@ -1069,7 +1087,7 @@ def _anaphors(
     for m in vocab.anaphor_re.finditer(text):
         if until is not None and m.end() > until:
             break  # matches come in text order: all later ones end later
-        if any(e.start < m.end() and m.start() < e.end for e in entities):
+        if _overlaps_entity(m.start(), m.end(), entities):
             continue
         level = vocab.anaphor_levels[m.group("head")]
         earlier = [e for e in reversed(entities) if e.end <= m.start() and _antecedent_fits(e, level)]
@@ -1149,10 +1167,10 @@ def _strip_right(phrase: str, vocab: _Vocab) -> str:
             phrase, changed = phrase[: m.start()], True
             continue
         if phrase[-1:] in vocab.connector_lasts and phrase.endswith(vocab.connectors):
-            # the longest connector it ends with
-            n = next(n for n in vocab.connector_lengths
-                     if n <= len(phrase) and phrase[-n:] in vocab.connector_set)
-            phrase, changed = phrase[:-n], True
+            for n in vocab.connector_lengths:  # the longest connector it ends with
+                if n <= len(phrase) and phrase[-n:] in vocab.connector_set:
+                    phrase, changed = phrase[:-n], True
+                    break
     return phrase
 
 
@@ -1165,11 +1183,11 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
             break  # a keyword as a whole stays whole: 完成投资, 接待游客 ... not cut to 投资
         # startswith(tuple) is one C call: the word loops run only when one word matches
         if phrase[:1] in vocab.opener_firsts and phrase.startswith(vocab.openers):
-            # the longest opener it starts with that leaves something
-            opened = next((n for n in vocab.opener_lengths
-                           if n < len(phrase) and phrase[:n] in vocab.opener_set), 0)
-            if opened:
-                phrase, changed = phrase[opened:], True
+            for n in vocab.opener_lengths:  # the longest opener it starts with that leaves something
+                if n < len(phrase) and phrase[:n] in vocab.opener_set:
+                    phrase, changed = phrase[n:], True
+                    break
+            if changed:
                 continue
         # one joined test rules out the phrases no opener pattern opens (most of them)
         joined = vocab.any_opener_re

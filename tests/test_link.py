@@ -519,3 +519,17 @@ def test_flat_ints_equal_numpy_tolist():
     for array in (values, values[:, 1:], values.astype(numpy.int64), values[:, :1].astype(numpy.uint32)):
         assert _flat_ints(array) == array.ravel().tolist()
         assert all(type(v) is int for v in _flat_ints(array))
+
+
+def test_level_of_equals_the_first_suffix_match_in_table_order():
+    """_level_of looks suffixes up longest first; the table is read first match first."""
+    from pipeline.link import _PLACE_LEVEL_BY_SUFFIX, _level_of, _vocab
+
+    def first_match(name: str) -> str:
+        return next((level for suffix, level in _PLACE_LEVEL_BY_SUFFIX if name.endswith(suffix)), "district")
+
+    suffixes = [suffix for suffix, _level in _PLACE_LEVEL_BY_SUFFIX]
+    names = list(_vocab().gazetteer) + list(_vocab().place_suffixes) + suffixes
+    names += ["", "区", "x", "开发区", "高新区"] + [s[1:] for s in suffixes] + ["新乡" + s for s in suffixes]
+    for name in names:
+        assert _level_of(name) == first_match(name), name
