@@ -213,6 +213,31 @@ def test_downgrade_to_0001_and_back(tmp_path: Path) -> None:
     assert NEW_INDEXES <= indexes(db) and everything(db) == before
 
 
+def test_a_database_downgraded_to_nothing_is_created_again(tmp_path: Path) -> None:
+    """Downgrading everything leaves Alembic's table, empty: Store builds the schema as `upgrade head` would."""
+    from alembic import command
+
+    db = build_sample_db(tmp_path / "f.db")
+    engine = make_engine(db)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    engine.dispose()
+    assert sql_rows(db, "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") == [("alembic_version",)]
+    Store(db).engine.dispose()
+    assert sqlite_schema(db) == sqlite_schema(migrated_database(tmp_path / "migrated.db"))
+    assert sql_rows(db, "SELECT version_num FROM alembic_version") == [(HEAD,)]
+
+
+def test_a_table_in_the_way_stops_the_creation(tmp_path: Path) -> None:
+    """As with the migrations, a new database's tables are created, never taken over."""
+    db = str(tmp_path / "f.db")
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE runs (x INTEGER)")
+    with pytest.raises(Exception, match="already exists"):
+        Store(db)
+    assert sql_rows(db, "SELECT name FROM sqlite_master") == [("runs",)]  # rolled back whole
+
+
 def test_upgrade_of_a_missing_database_fails_cleanly(tmp_path: Path) -> None:
     result = runner.invoke(app, ["db", "upgrade", "--db", str(tmp_path / "nope.db")])
     assert result.exit_code == 2 and "no database" in result.output

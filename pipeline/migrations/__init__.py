@@ -98,9 +98,10 @@ def create_at_head(conn: Connection) -> None:
     """
     from pipeline.store import FACTS_VIEW_SQL, METADATA
 
-    METADATA.create_all(conn)
+    METADATA.create_all(conn, checkfirst=False)  # a table already there is an error, as in a migration
     conn.exec_driver_sql(FACTS_VIEW_SQL)
-    VERSION_TABLE.create(conn)
+    # Alembic keeps its table (empty) when everything is downgraded: reuse it then, as upgrade does
+    VERSION_TABLE.create(conn, checkfirst=True)
     conn.execute(insert(VERSION_TABLE).values(version_num=HEAD))
 
 
