@@ -49,8 +49,9 @@ from sqlalchemy.exc import IntegrityError
 from schemas.records import DocumentError, DocumentResult, Fact, RunInfo
 
 # The tables, as SQLAlchemy Core tables: nothing maps them to classes, so the ORM (~0.1
-# CPU-s to import and configure) stays out of every run. A column is NOT NULL unless it
-# says nullable=True. Tests check the migrations produce exactly these tables.
+# CPU-s to import and configure) stays out of every run. Every column says whether it may
+# be NULL (Core's own default is that it may). Tests check the migrations produce exactly
+# these tables.
 METADATA = MetaData()
 
 RUNS = Table(
