@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
 from operator import attrgetter
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from pipeline.resources import data_path, load_lines, load_toml
 from schemas.records import Figure, construct_figure
@@ -426,10 +426,12 @@ def _vocab() -> _Vocab:
 # --------------------------------------------------------------------------- entities
 
 
-class Entity(NamedTuple):
-    """A name found in a sentence. A named tuple, not a frozen dataclass: about twelve
-    thousand are built per 10x corpus, and a frozen dataclass's ``__init__`` sets each field
-    through ``object.__setattr__`` (three times the cost of building the tuple)."""
+@dataclass(slots=True)
+class Entity:
+    """A name found in a sentence; never changed once built (_renamed and _with_role make
+    new ones). Not frozen: about twelve thousand are built per 10x corpus, and a frozen
+    dataclass's ``__init__`` sets each field through ``object.__setattr__`` (four times
+    the cost); slots make the many field reads the fastest attribute access there is."""
 
     start: int
     end: int
@@ -684,13 +686,13 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
 
 def find_entities(text: str, doc: Any | None = None, figures: list[Figure] | None = None) -> list[Entity]:
     """Places, organisations and persons named in one sentence, left to right, no overlaps."""
-    return _scan(text, doc, figures)[0]
+    return _scan(text, doc, [(f.start, f.end) for f in figures or []])[0]
 
 
-def _scan(text: str, doc: Any | None, figures: list[Figure] | None) -> tuple[list[Entity], list[Entity]]:
-    """(entities without overlaps, every place found, nested ones included: 小店镇 in 小店镇党委)."""
+def _scan(text: str, doc: Any | None, figure_spans: list[tuple[int, int]]) -> tuple[list[Entity], list[Entity]]:
+    """(entities without overlaps, every place found, nested ones included: 小店镇 in 小店镇党委);
+    no name overlaps a figure's span."""
     vocab = _vocab()
-    figure_spans = [(f.start, f.end) for f in figures or []]
     gaz = list(_gazetteer_places_of(text))
     if figure_spans:
         gaz = [g for g in gaz if not _overlaps_any(g.start, g.end, figure_spans)]
@@ -798,7 +800,7 @@ class _Observation:
 
 
 def _observation(text: str) -> _Observation:
-    entities, places = _scan(text, None, None)
+    entities, places = _scan(text, None, [])
     entities = _with_roles(text, entities)
     # places inside org names count too (小店镇党委 names 小店镇); in text order
     named = [e for e in entities if e.kind != "anaphor"]
@@ -1133,7 +1135,7 @@ def _possible_subjects(candidates: list[Entity], text: str, figure_starts: set[i
             if c.role != "venue" and not _is_modifier(c, text, figure_starts) and not _bracketed(c, text)]
 
 
-def _choose_subject(fig: Figure, possible: list[Entity]) -> Entity | None:
+def _choose_subject(fig: _FigureView, possible: list[Entity]) -> Entity | None:
     """The nearest of the ``possible`` subjects (see _possible_subjects) before the figure.
     It may have no name (a source, a scope word, an anaphor that resolves to nothing): then
     the figure has no subject."""
@@ -1306,7 +1308,7 @@ def _window_phrase(raw_before: str, window_start: int, dates: list[tuple[int, in
 
 def _find_measure(
     text: str,
-    fig: Figure,
+    fig: _FigureView,
     window_start: int,
     next_start: int,
     previous: _Measure | None,
@@ -1438,7 +1440,7 @@ def _last_verb_end(tokens: _TokenSpans, start: int, end: int) -> int:
     return best
 
 
-def _find_change(text: str, fig: Figure, clause_start: int) -> dict[str, Any]:
+def _find_change(text: str, fig: _FigureView, clause_start: int) -> dict[str, Any]:
     vocab = _vocab()
     if fig.kind == "date":
         return {}
@@ -1455,12 +1457,12 @@ def _find_change(text: str, fig: Figure, clause_start: int) -> dict[str, Any]:
     return {"change": True, "direction": direction, "basis": basis}
 
 
-def _joined(text: str, fig: Figure, next_fig: Figure) -> bool:
+def _joined(text: str, fig: _FigureView, next_fig: _FigureView) -> bool:
     """True when ``fig`` and the figure after it are coordinated: 35%和42%, 3家、5家."""
     return fig.kind == next_fig.kind and text[fig.end : next_fig.start].strip() in _COORDINATORS
 
 
-def _coordination_lengths(text: str, ordered: list[Figure]) -> list[int]:
+def _coordination_lengths(text: str, ordered: list[_FigureView]) -> list[int]:
     """For each figure, how many figures from it on are joined by 和 / 及 / 、 (35%和42% -> 2, 1)."""
     lengths = [1] * len(ordered)
     for k in range(len(ordered) - 2, -1, -1):
@@ -1499,16 +1501,33 @@ def _updated(fig: Figure, update: dict[str, Any]) -> Figure:
     return construct_figure({**fig.__dict__, **update}, fig.__pydantic_fields_set__ | update.keys())
 
 
+@dataclass(slots=True)
+class _FigureView:
+    """What link reads of a Figure, read once. A Figure is a pydantic model: each of its
+    attribute reads goes through the model's ``__getattr__`` hook, several times the cost
+    of a slot read, and linking reads a figure's offsets and kind some forty times."""
+
+    start: int
+    end: int
+    kind: str
+    surface: str
+    figure: Figure
+
+
+def _view(fig: Figure) -> _FigureView:
+    return _FigureView(fig.start, fig.end, fig.kind, fig.surface, fig)
+
+
 def link_figures(text: str, figures: list[Figure], doc: Any | None, context: LinkContext) -> list[Figure]:
     """Fill measure, subject and change on the figures of one sentence; returns new Figures."""
     if not figures:
         return []
-    ordered = sorted(figures, key=_START)
+    ordered = sorted(map(_view, figures), key=_START)
     measured = [f for f in ordered if f.kind != "date"]  # the figures that get a measure and subject
     if not measured:
         # a date gets no measure, subject or change: a sentence of dates needs no scan
-        return [_updated(f, {}) for f in ordered]
-    entities = _with_roles(text, find_entities(text, doc, ordered))
+        return [_updated(f.figure, {}) for f in ordered]
+    entities = _with_roles(text, _scan(text, doc, [(f.start, f.end) for f in ordered])[0])
     # the article's memory and topic are read only when needed (an anaphor with no
     # antecedent in this sentence, a figure with no subject after a ；-cut sentence):
     # each read makes the context scan earlier sentences, which most figures never need
@@ -1580,5 +1599,5 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
         prev_end = fig.end
         if fig.kind != "date":
             prev_nondate_end = fig.end
-        out.append(_updated(fig, update))
+        out.append(_updated(fig.figure, update))
     return out
