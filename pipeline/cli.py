@@ -79,7 +79,9 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what each stage decides (e.g. model checks).")] = False,
 ) -> None:
     """Extract every figure from ARTICLES into the database, as one recorded run."""
+    from pipeline.nlp import ModelLoadError
     from pipeline.run import WorkerDied, describe, run_corpus
+    from pipeline.store import StoreError
 
     _setup_logging(verbose)
     pub = _parse_date(published)
@@ -100,6 +102,10 @@ def run(
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except WorkerDied as exc:
+        _fail(str(exc), 1)
+    except ModelLoadError as exc:  # nothing was run: a usage error, as a missing input is
+        _fail(str(exc), 2)
+    except StoreError as exc:
         _fail(str(exc), 1)
     finally:
         if progress is not None:

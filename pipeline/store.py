@@ -43,8 +43,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from schemas.records import DocumentError, DocumentResult, Fact, RunInfo
 
@@ -174,6 +174,13 @@ LEFT JOIN sentences s ON s.doc_id = f.doc_id AND s."index" = f.sentence_index
 """
 
 
+def _shown(url: str) -> str:
+    """A database fit for a message: a SQLite file's path, or the URL with its password hidden."""
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def database_url(db: str) -> str:
     """`--db` takes a path (SQLite) or any SQLAlchemy URL."""
     if "://" in db:
@@ -288,7 +295,11 @@ class Store:
         self.url = database_url(db)
         self.engine = make_engine(db)
         if create:
-            self.create_schema()
+            try:
+                self.create_schema()
+            except OperationalError as exc:  # the first connection: a path, server or password problem
+                raise StoreError(f"cannot open the database {_shown(self.url)}: "
+                                 f"{str(exc.orig).splitlines()[0]}") from exc
 
     def create_schema(self) -> None:
         """A new database gets the schema from the migrations; an older one must be upgraded.

@@ -74,3 +74,26 @@ def test_bad_input_is_one_error_row_each_naming_file_and_line(corpus_db):
     # the good JSONL lines around the bad ones are stored
     assert rows(db, "SELECT id FROM documents WHERE format = 'jsonl' ORDER BY id") == [("j1",), ("j2",), ("j8",)]
     assert rows(db, "SELECT status, errors FROM runs") == [("partial", 10)]
+
+
+# --- a run that cannot start: one line naming the problem, no traceback ---------------------
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize(
+    "db, model, code, message",
+    [
+        ("{tmp}/no/such/folder/f.db", "blank", 1, "error: cannot open the database {tmp}/no/such/folder/f.db: "
+                                                  "unable to open database file"),
+        # a server that is not there; the password never appears in the message
+        ("postgresql+psycopg://zh:secret@127.0.0.1:9/facts", "blank", 1,
+         "error: cannot open the database postgresql+psycopg://zh:***@127.0.0.1:9/facts: connection failed"),
+        ("{tmp}/f.db", "no_such_model", 2, "error: cannot load NLP model 'no_such_model': not 'auto', 'lac' or 'blank'"),
+    ],
+)
+def test_a_run_that_cannot_start_says_why_in_one_line(tmp_path, db, model, code, message, workers):
+    db, message = db.format(tmp=tmp_path), message.format(tmp=tmp_path)
+    result = CliRunner().invoke(app, ["run", str(CORPUS / "news_gbk.txt"), "--db", db, "--model", model,
+                                      "--workers", workers, "-q"])
+    assert result.exit_code == code
+    assert " ".join(result.output.split()).startswith(message)  # rich may wrap a long line
+    assert "Traceback" not in result.output and "secret" not in result.output
