@@ -57,3 +57,14 @@ def _starts(items: list, universe: str) -> tuple[set[str], bool]:
         if not empty:
             return chars, False
     return chars, True
+
+
+def gate_and_starts(pattern: str, universe: str = "") -> tuple[set[str], set[str], bool]:
+    """For a pattern made by `patterns.tried_only_at`: (the characters its leading lookahead
+    lets through, the characters a match of the rest can start with, can the rest match empty)."""
+    items = list(_parser.parse(pattern))
+    (op, arg), rest = items[0], items[1:]
+    assert op is c.ASSERT and arg[0] == 1, "not a pattern opening with a lookahead"
+    allowed, _ = _starts(list(arg[1]), universe)
+    starts, empty = _starts(rest, universe)
+    return allowed, starts, empty

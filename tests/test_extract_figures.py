@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from regex_starts import first_chars
+from regex_starts import first_chars, gate_and_starts
 
 from pipeline.extract.figures import find_figures
 
@@ -207,6 +207,17 @@ def test_masked_patterns_declare_their_first_characters() -> None:
         assert not can_be_empty, masked.pattern
         assert starts & set(universe) <= set(masked.first_chars), (sorted(starts - set(masked.first_chars)),
                                                                    masked.pattern[:60])
+
+
+@pytest.mark.parametrize("name", ["PREFIX_RE", "POST_RE", "UNIT_RE", "DENOMINATOR_RE"])
+def test_word_alternations_are_tried_at_their_first_characters(name: str) -> None:
+    """Each word alternation is tried only where the text has one of its words' first
+    characters: those must hold every character a match can start with."""
+    from pipeline.extract import figures
+
+    allowed, starts, can_be_empty = gate_and_starts(getattr(figures, name))
+    assert not can_be_empty
+    assert starts <= allowed, sorted(starts - allowed)
 
 
 _GUARD_ALPHABET = [*_CUE_ALPHABET, "５", "٣", "约", "近", "超过", "不到", "大约", "中国", "全省", "全国", "第", "前",

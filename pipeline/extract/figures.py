@@ -36,7 +36,7 @@ from pipeline.extract.numbers import (
     scaled,
     trailing_scale,
 )
-from pipeline.extract.patterns import by_first_char
+from pipeline.extract.patterns import by_first_char, tried_only_at
 from pipeline.resources import load_lines, load_toml
 from schemas.records import Figure
 
@@ -162,9 +162,13 @@ def _guarded_rest(word: str, not_after: str = "", not_before: tuple[str, ...] | 
 def _guarded_alternation(words: list[str], not_after: dict[str, str], not_before: dict[str, Any]) -> str:
     if any(word[0] in _GE and word in not_after for word in words):
         raise ValueError("a 个 word with a not_after guard: its lookbehind would follow the glued 多/余/半")
-    return by_first_char(_longest_first(words),
-                         lambda word: _guarded_rest(word, not_after.get(word, ""), not_before.get(word, ())),
-                         glue=dict.fromkeys(_GE, _GE_INLINE))  # 3个多小时, 两个半小时, 一个半月
+    alternation = by_first_char(_longest_first(words),
+                                lambda word: _guarded_rest(word, not_after.get(word, ""), not_before.get(word, ())),
+                                glue=dict.fromkeys(_GE, _GE_INLINE))  # 3个多小时, 两个半小时, 一个半月
+    # The engine tries the branches of an alternation one by one, a few dozen to 150 of them
+    # here, at every place one may start (after every number): one lookahead on their first
+    # characters rejects the (many) places where none can.
+    return tried_only_at("".join(word[0] for word in words), alternation)
 
 
 _NOT_AFTER: dict[str, str] = dict(_QUALIFIERS["not_after"])
