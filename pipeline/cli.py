@@ -79,7 +79,7 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what each stage decides (e.g. model checks).")] = False,
 ) -> None:
     """Extract every figure from ARTICLES into the database, as one recorded run."""
-    from pipeline.nlp import ModelLoadError
+    from pipeline.errors import ModelLoadError
     from pipeline.run import WorkerDied, describe, run_corpus
     from pipeline.store import StoreError
 

@@ -31,6 +31,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.errors import ModelLoadError
 from pipeline.lac import LacTokenizer, build_lac_nlp, lac_version
 
 log = logging.getLogger("zhfacts.nlp")
@@ -39,19 +40,6 @@ ZH_CORE_PACKAGE = "zh_core_web_sm"
 SINGLE_SENTENCE = "zhfacts_single_sentence"
 # Components that set sentence boundaries themselves.
 _SENTENCE_SETTERS = {"parser", "senter", "sentencizer", "beam_parser"}
-
-
-class ModelLoadError(RuntimeError):
-    """The requested model cannot be loaded; `model` is what was asked for."""
-
-    def __init__(self, model: str, reason: str) -> None:
-        super().__init__(f"cannot load NLP model {model!r}: {reason}")
-        self.model = model
-        self.reason = reason
-
-    def __reduce__(self) -> tuple[type["ModelLoadError"], tuple[str, str]]:
-        # rebuilt from (model, reason), not from args: raised in a pool worker, it travels back pickled
-        return type(self), (self.model, self.reason)
 
 
 class _CheckFailed(Exception):

@@ -26,8 +26,8 @@ from schemas.records import DocumentError, DocumentResult, Fact, Figure, RawDocu
 log = logging.getLogger("zhfacts.process")
 
 NLP_BATCH_SIZE = 64
-# sentences that reach what the stages build on first use: the grammar's variants (with
-# and without ratios, fractions), relative dates, a named subject and an anaphor
+# sentences that reach what the stages build on first use: the grammar's ratio and fraction
+# branches, relative dates, a named subject and an anaphor
 WARM_UP_TEXT = ("某县2023年投资约5.5亿元，占地300亩，同比增长12%。该县去年男女比例为1:2。"
                 "三分之一的村已通网。全省排名第3，师生比达到1:15的占三分之二。")
 
@@ -55,8 +55,8 @@ class Pipeline:
         return cls(nlp=nlp, model_name=name, context=gives_context(nlp))
 
     def warm_up(self) -> None:
-        """Build now what the stages build on first use (the grammar's pattern variants,
-        the date and name vocabularies, the model's first call), by processing a sample.
+        """Build now what the stages build on first use (the grammar's patterns, the date
+        and name vocabularies, the model's first call), by processing a sample.
 
         A pool worker does this while the writer is still opening the database, so the
         cost is not paid again on the run's first documents.

@@ -180,3 +180,16 @@ def test_console_script_is_installed():
     assert result.returncode == 0
     for command in ("run", "extract", "query", "show", "evaluate", "runs"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_blank_run_never_imports_spacy(tmp_path, workers):
+    """The fast profile: spaCy and numpy cost ~1.4 s of imports that `blank` has no use for."""
+    db = tmp_path / "f.db"
+    code = ("import sys; from typer.testing import CliRunner; from pipeline.cli import app; "
+            f"r = CliRunner().invoke(app, ['run', {str(SEEDS)!r}, '--db', {str(db)!r}, '--model', 'blank', "
+            f"'--workers', {workers!r}, '-q']); "
+            "print(r.exit_code, sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'numpy', 'onnxruntime'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[-2] == "0 []"
+    assert rows(db, "SELECT model, documents FROM runs") == [("blank", 2)]
