@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pipeline import __version__
 from pipeline.ingest import iter_documents
 from pipeline.process import Pipeline
-from pipeline.store import PreparedDocument, Store, WriteOutcome, Writable, prepare_document
+from pipeline.store import SENTENCE_COLUMNS, PreparedDocument, Store, WriteOutcome, Writable, prepare_document
 from schemas.records import DocumentError, DocumentResult, RawDocument
 
 log = logging.getLogger("zhfacts.run")
@@ -283,7 +283,27 @@ def _worker_process(doc: RawDocument) -> PreparedDocument | DocumentError:
     """In a worker: process, and turn the result into plain rows, cheap to send back."""
     assert _WORKER_PIPELINE is not None
     result = process_safely(_WORKER_PIPELINE, doc)
-    return result if isinstance(result, DocumentError) else prepare_document(result)
+    return result if isinstance(result, DocumentError) else _without_text(prepare_document(result))
+
+
+# sentence rows end with their text, raw_text[start:end] (Sentence checks it)
+_SENTENCE_START, _SENTENCE_END = SENTENCE_COLUMNS.index("start"), SENTENCE_COLUMNS.index("end")
+assert SENTENCE_COLUMNS[-1] == "text"
+
+
+def _without_text(prepared: PreparedDocument) -> PreparedDocument:
+    """The rows without the document's text and its sentences' texts: the writer sent the
+    text and still holds it, so it need not travel back (it was half of every reply)."""
+    prepared.document["raw_text"] = None
+    prepared.sentences = [(*row[:-1], None) for row in prepared.sentences]
+    return prepared
+
+
+def _with_text(prepared: PreparedDocument, text: str) -> PreparedDocument:
+    """`_without_text` undone, in the writer, from the document's text."""
+    prepared.document["raw_text"] = text
+    prepared.sentences = [(*row[:-1], text[row[_SENTENCE_START] : row[_SENTENCE_END]]) for row in prepared.sentences]
+    return prepared
 
 
 class WorkerDied(RuntimeError):
@@ -369,7 +389,11 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def _pair(batch: list[Item], results: Iterator[Any]) -> Iterator[Outcome]:
     for item in batch:
-        yield item, (next(results) if isinstance(item, RawDocument) else None)
+        if not isinstance(item, RawDocument):
+            yield item, None
+            continue
+        result = next(results)
+        yield item, (_with_text(result, item.text) if isinstance(result, PreparedDocument) else result)
 
 
 def facts_by_kind(summary: RunSummary) -> dict[str, int]:

@@ -42,7 +42,7 @@ def test_two_workers_store_exactly_what_one_process_stores(corpus: Path, tmp_pat
     assert [(e.source, e.line) for e in s1.errors] == [(e.source, e.line) for e in s2.errors]
     for sql in (f"SELECT {FACT_COLUMNS} FROM facts",
                 'SELECT doc_id, "index", article, start, "end", text FROM sentences',
-                "SELECT id, sha256, published, title FROM documents"):
+                "SELECT id, sha256, published, title, raw_text FROM documents"):
         assert rows(one, sql) == rows(two, sql)
     assert rows(two, "SELECT model, documents, facts FROM runs") == [(s1.model, 29, s1.facts)]
 
@@ -76,6 +76,9 @@ def test_the_pool_streams_with_bounded_batches_in_flight(in_flight: int) -> None
             if isinstance(item, RawDocument):
                 # workers send rows ready to insert, not Pydantic records
                 assert isinstance(result, PreparedDocument) and result.doc_id == item.doc_id
+                # the texts did not travel back from the worker; they are put back from the item's
+                assert result.document["raw_text"] == item.text
+                assert [row[-1] for row in result.sentences] == [item.text]  # one sentence each
             else:
                 assert result is None
     finally:
