@@ -32,6 +32,11 @@ WARM_UP_TEXT = ("某县2023年投资约5.5亿元，占地300亩，同比增长12
                 "三分之一的村已通网。全省排名第3，师生比达到1:15的占三分之二。")
 
 
+def is_blank(model: str) -> bool:
+    """The fast profile, which `Pipeline.load` never builds (so never imports spaCy for)."""
+    return model.strip().lower() == "blank"
+
+
 @dataclass
 class Pipeline:
     nlp: Any  # spacy.language.Language; None when it would never run (context False)
@@ -44,7 +49,7 @@ class Pipeline:
 
     @classmethod
     def load(cls, model: str = "auto") -> "Pipeline":
-        if model.strip().lower() == "blank":
+        if is_blank(model):
             # build_nlp("blank") is spaCy's char tokenizer and a sentence marker: its Docs
             # carry nothing link reads (gives_context is False for it, tested), so it would
             # never run; not building it spares every process the spaCy import (~0.6 s)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pipeline import __version__
 from pipeline.ingest import iter_documents
-from pipeline.process import Pipeline
+from pipeline.process import Pipeline, is_blank
 from pipeline.store import SENTENCE_COLUMNS, PreparedDocument, Store, WriteOutcome, Writable, prepare_document
 from schemas.records import DocumentError, DocumentResult, RawDocument
 
@@ -323,6 +323,10 @@ class PoolEngine(DocumentEngine):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
+        if not is_blank(model):
+            # spaCy, numpy and the model's code imported once, here, are shared by the forked
+            # workers; each worker importing them took ~1 CPU-s, all at the same moment
+            import pipeline.nlp  # noqa: F401
         # fork keeps start-up cheap; the model is loaded after the fork, in each worker
         self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_worker_init,
                                         initargs=(model,))
