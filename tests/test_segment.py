@@ -32,7 +32,9 @@ def _check(raw: str, articles: list[Article], sentences: list[Sentence]) -> None
     for i, s in enumerate(sentences):
         assert s.index == i
         assert raw[s.start:s.end] == s.text
-        Sentence.model_validate(s.model_dump(), context={"raw": raw})
+        # segment builds Sentences unvalidated (valid by construction): validation agrees
+        assert Sentence.model_validate(s.model_dump(), context={"raw": raw}) == s and type(s) is Sentence
+        assert s.model_fields_set == set(Sentence.model_fields)
         assert s.text == s.text.strip() and s.text
         assert s.start >= previous_end
         previous_end = s.end
