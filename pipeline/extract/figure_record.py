@@ -4,8 +4,8 @@
 stage. The grammar already builds every field with the exact type the schema asks for,
 so the two builders here check those types in plain Python, and the schema's value rule
 through the same function the schema validates with (``value_problem``),
-then fill the record the way ``Figure.model_construct`` does (``construct_figure``): same field order, same
-defaults, same ``model_fields_set`` as ``Figure(**fields)``. Anything unexpected goes
+then fill the record the way ``Figure.model_construct`` does (``construct_figure``): same field order
+(the schema's), same defaults, same ``model_fields_set`` as ``Figure(**fields)``. Anything unexpected goes
 through ``Figure(...)``, so a bad value still raises the ValidationError it always did.
 """
 
@@ -24,15 +24,15 @@ _OPTIONAL_STR = (str, type(None))
 _VALUE_FIELDS = frozenset({"kind", "value", "value_max", "unit", "qualifier", "base_value", "base_value_max",
                            "base_unit", "surface", "start", "end"})
 _DATE_FIELDS = frozenset({"kind", "unit", "value", "qualifier", "date", "date_end", "start", "end", "surface"})
-# The builders write __dict__ as a literal in this order: fail at import if the schema moved on.
-_SCHEMA_ORDER = ("kind", "value", "value_max", "unit", "qualifier", "base_value", "base_value_max", "base_unit",
-                 "date", "date_end", "measure", "subject", "change", "direction", "basis", "start", "end",
-                 "surface", "measure_start", "subject_start")
-if tuple(Figure.model_fields) != _SCHEMA_ORDER:
-    raise ImportError("schemas.records.Figure changed its fields: update pipeline/extract/figure_record.py")
+# Every field at its default, in the schema's order; the builders overwrite what they set
+# (a dict keeps its keys' order when values are replaced). The required fields have no
+# default: both builders set them all.
+_BLANK: dict[str, Any] = {name: None if field.is_required() else field.default
+                          for name, field in Figure.model_fields.items()}
+
 
 def _construct(values: dict[str, Any], fields_set: frozenset[str]) -> Figure:
-    return construct_figure(values, set(fields_set))  # its own set: assignment adds to it
+    return construct_figure({**_BLANK, **values}, set(fields_set))  # its own set: assignment adds to it
 
 
 def value_figure(kind: str, value: float, value_max: float | None, unit: str, qualifier: str,
@@ -47,13 +47,9 @@ def value_figure(kind: str, value: float, value_max: float | None, unit: str, qu
         and type(start) is int and type(end) is int and start >= 0 and end >= 0
         and value_problem(kind, value, value_max) is None
     ):
-        return _construct({
-            "kind": kind, "value": value, "value_max": value_max, "unit": unit, "qualifier": qualifier,
-            "base_value": base_value, "base_value_max": base_value_max, "base_unit": base_unit,
-            "date": None, "date_end": None, "measure": None, "subject": None, "change": False,
-            "direction": None, "basis": None, "start": start, "end": end, "surface": surface,
-            "measure_start": None, "subject_start": None,
-        }, _VALUE_FIELDS)
+        return _construct({"kind": kind, "value": value, "value_max": value_max, "unit": unit, "qualifier": qualifier,
+                           "base_value": base_value, "base_value_max": base_value_max, "base_unit": base_unit,
+                           "start": start, "end": end, "surface": surface}, _VALUE_FIELDS)
     return Figure(kind=kind, value=value, value_max=value_max, unit=unit,  # type: ignore[arg-type]
                   qualifier=qualifier, base_value=base_value,  # type: ignore[arg-type]
                   base_value_max=base_value_max, base_unit=base_unit, surface=surface, start=start, end=end)
@@ -65,12 +61,7 @@ def date_figure(date: str | None, date_end: str | None, surface: str, start: int
         type(date) in _OPTIONAL_STR and type(date_end) in _OPTIONAL_STR and type(surface) is str
         and type(start) is int and type(end) is int and start >= 0 and end >= 0
     ):
-        return _construct({
-            "kind": "date", "value": None, "value_max": None, "unit": "date", "qualifier": "exact",
-            "base_value": None, "base_value_max": None, "base_unit": None,
-            "date": date, "date_end": date_end, "measure": None, "subject": None, "change": False,
-            "direction": None, "basis": None, "start": start, "end": end, "surface": surface,
-            "measure_start": None, "subject_start": None,
-        }, _DATE_FIELDS)
+        return _construct({"kind": "date", "unit": "date", "qualifier": "exact", "date": date, "date_end": date_end,
+                           "start": start, "end": end, "surface": surface}, _DATE_FIELDS)
     return Figure(kind="date", unit="date", value=None, qualifier="exact", date=date, date_end=date_end,
                   start=start, end=end, surface=surface)
