@@ -84,7 +84,6 @@ def _mask_regex(present: tuple[bool, ...]) -> re.Pattern[str]:
     return re.compile("(?=[" + re.escape(starts) + "])(?:" + "|".join(m.pattern for m in kept) + ")")
 
 
-_ALL_MASKED = (True,) * len(_MASKED)  # every pattern: what the per-text regexes are tested against
 _UNCUED_MASK_RE = _mask_regex(tuple(not masked.cues for masked in _MASKED))  # what needs no cue
 _ANY_CUE_RE = re.compile("|".join(re.escape(cue) for masked in _MASKED for cue in masked.cues))
 
