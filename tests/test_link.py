@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from pipeline.link import LinkContext, find_entities, link_figures
@@ -386,6 +389,16 @@ def _state(context: LinkContext) -> tuple:
     return dict(context.last), context.topic, dict(context._before), context._continues
 
 
+def _eager_reads(article: list[str], read: Callable[[LinkContext, str], Any]) -> list[Any]:
+    """What `read` gives on an eager context right after each sentence is observed."""
+    eager = LinkContext(eager=True)
+    reads = []
+    for sentence in article:
+        eager.observe(sentence)
+        reads.append(read(eager, sentence))
+    return reads
+
+
 def test_lazy_observation_equals_eager_at_every_sentence() -> None:
     # anaphors (该市, 全市, 该公司, 该镇), a topic carried over ；and ：, nested places
     article = [
@@ -398,11 +411,7 @@ def test_lazy_observation_equals_eager_at_every_sentence() -> None:
         "全市地区生产总值达到3600亿元,该市排名全省第三。",
         "国家统计局15日发布数据显示,全国粮食产量增长2%。",
     ]
-    eager = LinkContext(eager=True)
-    eager_states = []
-    for sentence in article:
-        eager.observe(sentence)
-        eager_states.append(_state(eager))
+    eager_states = _eager_reads(article, lambda context, _sentence: _state(context))
     # lazy, read after every sentence, and lazy, read only after several at once
     for read_every in (1, 3, len(article)):
         lazy = LinkContext()
@@ -486,11 +495,7 @@ def test_lazy_topic_of_a_run_of_continuing_sentences_matches_eager() -> None:
         "全年完成投资5亿元;",
         "新增就业3000人。",
     ]
-    eager = LinkContext(eager=True)
-    expected = []
-    for sentence in article:
-        eager.observe(sentence)
-        expected.append(eager.topic_before(sentence))
+    expected = _eager_reads(article, LinkContext.topic_before)
     for read_every in (1, 2, 3):
         lazy = LinkContext()
         for k, sentence in enumerate(article):
