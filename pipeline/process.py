@@ -21,7 +21,8 @@ from pipeline.extract import extract_figures
 from pipeline.link import LinkContext, link_figures
 from pipeline.normalise import normalise
 from pipeline.segment import segment
-from schemas.records import DocumentError, DocumentResult, Fact, Figure, RawDocument, Sentence, field_values
+from schemas.records import (DocumentError, DocumentResult, Fact, Figure, RawDocument, Sentence, construct_valid,
+                             field_values, value_problem)
 
 log = logging.getLogger("zhfacts.process")
 
@@ -118,7 +119,11 @@ class Pipeline:
                 except ValidationError as exc:  # an impossible value is dropped, never stored
                     warnings.append(_warning(doc, "validate", f"sentence {sent.index}: dropped {fig.kind} "
                                              f"{fig.surface!r}: {_first_error(exc)}"))
-        result = DocumentResult(document=doc, articles=articles, sentences=sentences, facts=facts, warnings=warnings)
+        # every part is a record already built and checked: validating the whole again would
+        # re-run each Sentence's and Fact's own checks (pydantic runs a model's after-validators
+        # even on an instance it does not revalidate)
+        result = construct_valid(DocumentResult, {"document": doc, "articles": articles, "sentences": sentences,
+                                                  "facts": facts, "warnings": warnings}, set(DocumentResult.model_fields))
         t5 = clock()
         for stage, seconds in (("normalise", t1 - t0), ("segment", t2 - t1), ("extract", t3 - t2), ("nlp", t4 - t3),
                                ("link", link_seconds), ("facts", t5 - t4 - link_seconds)):
@@ -145,11 +150,29 @@ def _first_error(exc: ValidationError) -> str:
     return str(err.get("msg", exc)).removeprefix("Value error, ")
 
 
+# what a Fact built from a Figure sets: every field but the two the database gives
+_FACT_FIELDS_SET = frozenset(Fact.model_fields) - {"run_id", "id"}
+
+
 def figure_to_fact(doc: RawDocument, norm_offset: int, fig: Figure, sentence_index: int, to_raw: Any) -> Fact:
+    """The Fact of a linked Figure, in raw document offsets.
+
+    Built without re-validating what is valid by construction, as Figures are: the Figure's
+    fields were checked when it was made (types, `value_problem`), the offsets come from
+    the normalisation map, the surface is the raw text at them. What can still fail is
+    checked here (an empty raw span; a value link changed); a Fact that fails goes through
+    `Fact.model_validate`, which raises the ValidationError the caller reports.
+    """
     start, end = to_raw.raw_span(norm_offset + fig.start, norm_offset + fig.end)
     data = field_values(fig)
-    del data["measure_start"], data["subject_start"]  # offsets into the sentence: not stored
-    data.update(doc_id=doc.doc_id, sentence_index=sentence_index, start=start, end=end, surface=doc.text[start:end])
+    # offsets into the sentence are not stored; start, end, surface are re-added in raw
+    # offsets after doc_id and sentence_index: Fact's declaration order
+    del data["measure_start"], data["subject_start"], data["start"], data["end"], data["surface"]
+    data.update(doc_id=doc.doc_id, sentence_index=sentence_index, start=start, end=end, surface=doc.text[start:end],
+                run_id=None, id=None)
+    if end > start and value_problem(fig.kind, fig.value, fig.value_max) is None:
+        return construct_valid(Fact, data, set(_FACT_FIELDS_SET))
+    del data["run_id"], data["id"]
     return Fact.model_validate(data, context={"raw": doc.text})
 
 

@@ -156,3 +156,32 @@ def test_warm_up_reaches_the_lazy_branches_and_leaves_no_trace():
     assert {"1:2", "1:15", "三分之一", "三分之二", "去年"} <= {f.surface for f in cold.process(sample).facts}
     doc = RawDocument(doc_id="d", source="<t>", text=SEED_LIKE, published=dt.date(2024, 6, 5))
     assert [f.model_dump() for f in warm.process(doc).facts] == [f.model_dump() for f in cold.process(doc).facts]
+
+
+# --- records built without re-validation are what validation builds ------------------------
+
+def test_facts_and_results_are_what_validation_builds(blank_pipeline, tmp_path):
+    """figure_to_fact and the DocumentResult skip re-checking what is valid by construction.
+    Every Fact of the seeds and of a generated corpus (one copy of each seed, 12 generated
+    articles) must equal the Fact that validation builds from its values, field by field,
+    type by type (a float stays a float), with the same fields set and field order."""
+    from bench.corpus import write_corpus
+    from pipeline.ingest import iter_documents
+    from schemas.records import DocumentResult, Fact, field_values
+
+    write_corpus(tmp_path, 1, generated_per_scale=12)
+    docs = [d for d in iter_documents([tmp_path]) if isinstance(d, RawDocument)]
+    assert len(docs) == 14
+    checked = 0
+    for doc in docs:
+        result = blank_pipeline.process(doc)
+        assert DocumentResult.model_validate(field_values(result)) == result
+        for fact in result.facts:
+            values = field_values(fact)
+            validated = Fact.model_validate({k: values[k] for k in fact.model_fields_set}, context={"raw": doc.text})
+            assert field_values(validated) == values
+            assert [type(v) for v in field_values(validated).values()] == [type(v) for v in values.values()]
+            assert list(values) == list(Fact.model_fields)
+            assert fact.model_fields_set == validated.model_fields_set
+            checked += 1
+    assert checked > 500
