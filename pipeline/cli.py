@@ -79,9 +79,9 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what each stage decides (e.g. model checks).")] = False,
 ) -> None:
     """Extract every figure from ARTICLES into the database, as one recorded run."""
-    from pipeline.errors import ModelLoadError
+    # not pipeline.store: a run imports SQLAlchemy only once its worker pool has started
+    from pipeline.errors import ModelLoadError, StoreError
     from pipeline.run import WorkerDied, describe, run_corpus
-    from pipeline.store import StoreError
 
     _setup_logging(verbose)
     pub = _parse_date(published)

@@ -29,7 +29,8 @@ from typing import Any
 
 from pipeline.process import Pipeline
 from pipeline.run import DocumentEngine, Item, Outcome, RunTarget, _batches, process_safely
-from pipeline.store import Store, WriteOutcome
+from pipeline.rows import WriteOutcome
+from pipeline.store import Store
 from schemas.records import Article, DocumentError, DocumentResult, Fact, RawDocument, Sentence
 
 log = logging.getLogger("zhfacts.distributed")

@@ -14,13 +14,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline import __version__
 from pipeline.ingest import iter_documents
 from pipeline.process import Pipeline, is_blank
-from pipeline.store import SENTENCE_COLUMNS, PreparedDocument, Store, WriteOutcome, Writable, prepare_document
+from pipeline.rows import SENTENCE_COLUMNS, PreparedDocument, Writable, WriteOutcome, prepare_document
 from schemas.records import DocumentError, DocumentResult, RawDocument
+
+if TYPE_CHECKING:  # imported by run_corpus once its worker pool has started (see there)
+    from pipeline.store import Store
 
 log = logging.getLogger("zhfacts.run")
 
@@ -74,10 +77,13 @@ def run_corpus(
     on a Ray cluster (`address`, or a local one), `workers` actors (default: the
     cluster's CPUs); see pipeline/distributed.py.
     """
-    # a local pool starts before the database is opened: its workers load the model and
-    # warm up while this process creates the schema (on 2 cores, ~0.3 s of each run)
+    # a local pool starts before the database is opened, and before SQLAlchemy is even
+    # imported (~0.15 CPU-s; nothing a worker runs needs it): its workers load the model and
+    # warm up while this process imports the store and creates the schema
     doc_engine = make_document_engine(engine, model, workers) if _uses_pool(engine, workers) else None
     try:
+        from pipeline.store import Store
+
         store = Store(db)
         if doc_engine is None:
             doc_engine = make_document_engine(engine, model, workers, pipeline=pipeline, address=address, store=store)

@@ -11,7 +11,7 @@ import pytest
 
 from bench.corpus import write_corpus
 from pipeline.run import Item, PoolEngine, RunTarget, WorkerDied, run_corpus
-from pipeline.store import PreparedDocument
+from pipeline.rows import PreparedDocument
 from schemas.records import DocumentError, RawDocument
 
 FACT_COLUMNS = '"doc_id", "start", "end", "kind", "surface", "value", "value_max", "unit", "qualifier", ' \
@@ -158,3 +158,33 @@ def test_a_model_that_cannot_load_in_the_workers_fails_naming_it(corpus: Path, t
     assert info.value.model == "no_such_model"
     assert rows(db, "SELECT id FROM runs") == []  # failed before the run was recorded
     assert multiprocessing.active_children() == []
+
+
+def test_workers_are_forked_before_the_store_imports_sqlalchemy(tmp_path: Path) -> None:
+    """A run starts its pool before importing SQLAlchemy (~0.15 CPU-s), so that import runs
+    while the workers warm up, and no worker ever holds it: asked right after the fork, a
+    worker has none of it, and neither has the process after `import pipeline.run`."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    code = f"""
+import sys
+import pipeline.run as run
+print(sorted({{m.split('.')[0] for m in sys.modules}} & {{'sqlalchemy', 'alembic'}}))
+
+def worker_modules(_):
+    return sorted({{m.split('.')[0] for m in sys.modules}} & {{'sqlalchemy', 'alembic', 'spacy'}})
+
+make = run.make_document_engine
+def asking_the_workers(*args, **kwargs):
+    engine = make(*args, **kwargs)
+    print(engine.pool.submit(worker_modules, None).result())
+    return engine
+
+run.make_document_engine = asking_the_workers
+summary = run.run_corpus([{str(root / "seeds")!r}], {str(tmp_path / "f.db")!r}, model="blank", workers=2)
+print(summary.documents, 'sqlalchemy' in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "[]", "2 True"]
