@@ -62,6 +62,16 @@ class _Folding:
     changed: re.Pattern[str]  # runs of characters (in the BMP) the table changes
     astral: re.Pattern[str] | None  # one character outside the BMP the table changes
     remove: re.Pattern[str] | None
+    # one character this stage may change or remove (any outside the BMP counts): most
+    # text holds none and is then scanned once
+    touched: re.Pattern[str]
+
+
+def _runs_of(chars: str) -> re.Pattern[str]:
+    """Runs of `chars`: written [c][c]* rather than [c]+, which is the same pattern, because
+    only a pattern opening with a plain class gets the regex engine's fast scan (3x)."""
+    cls = "[" + re.escape(chars) + "]"
+    return re.compile(cls + cls + "*")
 
 
 @cache
@@ -83,16 +93,24 @@ def _folding() -> _Folding:
     # Characters outside the BMP get their own pattern: mixed into one class they turn the
     # regex engine's bitmap into a list and folding gets 50 times slower.
     keys = sorted(map(chr, table))
-    changed = re.compile("[" + re.escape("".join(k for k in keys if k <= "\uffff")) + "]+")
+    bmp_keys = "".join(k for k in keys if k <= "\uffff")
     astral_keys = "".join(k for k in keys if k > "\uffff")
     astral = re.compile("[" + re.escape(astral_keys) + "]") if astral_keys else None
     remove_chars = conf["chars"].get("remove", "")
-    remove = re.compile("[" + re.escape(remove_chars) + "]+") if remove_chars else None
-    return _Folding(table=table, changed=changed, astral=astral, remove=remove)
+    remove = _runs_of(remove_chars) if remove_chars else None
+    touched = re.compile("[" + re.escape(bmp_keys + remove_chars) + "\U00010000-\U0010ffff]")
+    return _Folding(table=table, changed=_runs_of(bmp_keys), astral=astral, remove=remove, touched=touched)
 
 
 def fold_chars(text: str) -> str:
     """One-for-one character folding (width, spaces, Traditional -> Simplified)."""
+    if _folding().touched.search(text) is None:
+        return text
+    return _fold_touched(text)
+
+
+def _fold_touched(text: str) -> str:
+    """fold_chars for a text that may hold characters to fold."""
     fold = _folding()
     table = fold.table
     sample = text[:_SPARSE_SAMPLE]
@@ -159,17 +177,34 @@ def _cut_breaks(folded: str) -> list[tuple[int, int, str]]:
     return drops
 
 
+# Raw offsets 0, 1, 2 ...: the map of a text whose length does not change is a slice of
+# this one list, several times cheaper than a list(range()) of fresh ints. Grown on demand
+# up to _IDENTITY_MAX entries (~10 MB); longer documents get their own list.
+_IDENTITY: list[int] = []
+_IDENTITY_MAX = 1 << 18
+
+
+def _identity(n: int) -> list[int]:
+    """[0, 1, ..., n - 1]."""
+    if n > len(_IDENTITY):
+        if n > _IDENTITY_MAX:
+            return list(range(n))
+        _IDENTITY.extend(range(len(_IDENTITY), min(max(n, 2 * len(_IDENTITY)), _IDENTITY_MAX)))
+    return _IDENTITY[:n]
+
+
 def normalise(raw: str) -> NormalisedText:
-    folded = fold_chars(raw)
-    drops = _cut_breaks(folded)
     fold = _folding()
-    if fold.remove is not None:
+    touched = fold.touched.search(raw) is not None  # most text: nothing to fold or remove
+    folded = _fold_touched(raw) if touched else raw
+    drops = _cut_breaks(folded)
+    if touched and fold.remove is not None:
         drops.extend((m.start(), m.end(), "") for m in fold.remove.finditer(folded))
         drops.sort()
+    identity = _identity(len(raw) + 1)
     if not drops:
         # the common case: nothing removed, the map is the identity
-        return NormalisedText.model_construct(text=folded, to_raw=list(range(len(raw) + 1)))
-    identity = list(range(len(raw) + 1))  # sliced below: far faster than extending from ranges
+        return NormalisedText.model_construct(text=folded, to_raw=identity)
     parts: list[str] = []
     to_raw: list[int] = []
     pos = 0

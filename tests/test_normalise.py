@@ -153,3 +153,38 @@ def test_fast_break_runs_match_the_regex(text: str) -> None:
     from pipeline.normalise import BREAK_RUN, break_runs
 
     assert break_runs(text) == [(m.start(), m.end()) for m in BREAK_RUN.finditer(text)]
+
+
+_FOLD_ALPHABET = st.sampled_from(["a", "中", "萬", "，", "１", "\u3000", "\u200b", "\ufeff", "\n", "乾", "\U00020000", "\U0002A6D6",
+                                  "\U0001F600", "。"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_FOLD_ALPHABET, max_size=60) | st.text(max_size=60))
+def test_fold_fast_paths_equal_translate(text: str) -> None:
+    """The `touched` gate and the sparse/dense choice only skip work: folding is the table."""
+    from pipeline.normalise import _fold_touched, _folding
+
+    table = _folding().table
+    assert fold_chars(text) == _fold_touched(text) == text.translate(table)
+
+
+@pytest.mark.parametrize("chars", ["\u200b", "\u200b\ufeff", "萬億", "x"])
+def test_runs_pattern_matches_plus(chars: str) -> None:
+    import re
+
+    from pipeline.normalise import _runs_of
+
+    text = f"a{chars}b{chars * 3}{chars[::-1]}c{chars}"
+    plus = re.compile("[" + re.escape(chars) + "]+")
+    assert [m.span() for m in _runs_of(chars).finditer(text)] == [m.span() for m in plus.finditer(text)]
+
+
+def test_identity_map_is_a_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import normalise as nm
+
+    monkeypatch.setattr(nm, "_IDENTITY", [])
+    monkeypatch.setattr(nm, "_IDENTITY_MAX", 100)
+    for n in (0, 1, 3, 2, 10, 64, 65, 100, 101, 250, 7):
+        assert nm._identity(n) == list(range(n)), n
+    assert len(nm._IDENTITY) == 100
