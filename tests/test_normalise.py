@@ -169,6 +169,17 @@ def test_fold_fast_paths_equal_translate(text: str) -> None:
     assert fold_chars(text) == _fold_touched(text) == text.translate(table)
 
 
+@pytest.mark.parametrize("text", [
+    "增长，" * 10 + "中" * 3000 + "萬\U00020000\U0001F600",  # sparse: folded with the regex
+    "萬億個兩總資元為會" * 400 + "１\u200b",  # dense: str.translate
+    "中" * 5000 + "\u3000",
+])
+def test_fold_both_ways(text: str) -> None:
+    from pipeline.normalise import _fold_touched, _folding
+
+    assert _fold_touched(text) == text.translate(_folding().table)
+
+
 @pytest.mark.parametrize("chars", ["\u200b", "\u200b\ufeff", "萬億", "x"])
 def test_runs_pattern_matches_plus(chars: str) -> None:
     import re
