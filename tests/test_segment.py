@@ -215,3 +215,20 @@ def test_sentence_split_follows_the_rule(text: str) -> None:
 
     for line in _lines(text):
         assert [text[s:e] for s, e in _split_sentences(text, line)] == _reference_split(line.text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "中", " ", "\u3000", "\t", "\n", "\r", "\u2028", "\x0c", "\x1c",
+                                         "\x1f", "\x85", "。"]), max_size=60) | st.text(max_size=100))
+def test_lines_are_the_text_between_break_runs(text: str) -> None:
+    from pipeline.normalise import break_runs
+    from pipeline.segment import _lines
+
+    bounds = [0] + [b for run in break_runs(text) for b in run] + [len(text)]
+    expected = []
+    for start, end in zip(bounds[::2], bounds[1::2]):
+        chunk = text[start:end]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            expected.append((start + lead, start + lead + len(chunk.strip()), chunk.strip()))
+    assert [tuple(line) for line in _lines(text)] == expected
