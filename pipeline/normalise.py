@@ -22,7 +22,7 @@ from functools import cache
 
 from pipeline import layout as lay
 from pipeline.resources import data_path, load_toml
-from schemas.records import NormalisedText
+from schemas.records import NormalisedText, construct_valid
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +195,8 @@ def normalise(raw: str) -> NormalisedText:
         drops.extend((m.start(), m.end(), "") for m in fold.remove.finditer(folded))
         drops.sort()
     identity = _identity(len(raw) + 1)
-    if not drops:
-        # the common case: nothing removed, the map is the identity
-        return NormalisedText.model_construct(text=folded, to_raw=identity)
+    if not drops:  # the common case: nothing removed, the map is the identity
+        return _normalised(folded, identity)
     parts: list[str] = []
     to_raw: list[int] = []
     pos = 0
@@ -214,10 +213,13 @@ def normalise(raw: str) -> NormalisedText:
         pos = end
     parts.append(folded[pos:])
     to_raw += identity[pos:]
-    text = "".join(parts)
+    return _normalised("".join(parts), to_raw)
+
+
+def _normalised(text: str, to_raw: list[int]) -> NormalisedText:
     # built by construction to satisfy the record's checks; validating millions of ints
     # again would cost more than the whole stage
-    return NormalisedText.model_construct(text=text, to_raw=to_raw)
+    return construct_valid(NormalisedText, {"text": text, "to_raw": to_raw}, {"text", "to_raw"})
 
 
 def build_t2s_table() -> list[tuple[str, str]]:

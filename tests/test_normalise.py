@@ -199,3 +199,13 @@ def test_identity_map_is_a_range(monkeypatch: pytest.MonkeyPatch) -> None:
     for n in (0, 1, 3, 2, 10, 64, 65, 100, 101, 250, 7):
         assert nm._identity(n) == list(range(n)), n
     assert len(nm._IDENTITY) == 100
+
+
+@pytest.mark.parametrize("raw", ["", "增长5%。", LONG + "\n\n营审核同意书。", "１\u200b２"])
+def test_record_as_model_construct_builds_it(raw: str) -> None:
+    from schemas.records import NormalisedText
+
+    norm = normalise(raw)
+    built = NormalisedText.model_construct(text=norm.text, to_raw=norm.to_raw)
+    assert norm == built and norm.model_fields_set == built.model_fields_set
+    assert norm.__pydantic_extra__ == built.__pydantic_extra__ and norm.__pydantic_private__ == built.__pydantic_private__
