@@ -26,21 +26,15 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import NamedTuple
 
 from pipeline import layout as lay
+from pipeline.normalise import Line, text_lines
 from schemas.records import Article, NormalisedText, RawDocument, Sentence, construct_valid
 
 _SENTENCE_FIELDS = frozenset(Sentence.model_fields)  # every field is given: all are "set"
 
 # URL/code characters: an ASCII !?; between two of these does not end a sentence.
 _ASCII_WORD = r"A-Za-z0-9/._=&%\-"
-
-
-class _Line(NamedTuple):  # a NamedTuple: one per line, built several times faster than a dataclass
-    start: int  # normalised offsets of the stripped line
-    end: int
-    text: str
 
 
 def _end_mark() -> str:
@@ -69,24 +63,7 @@ def _sentence_end() -> re.Pattern[str]:
     return re.compile(rf"({first}(?:{mark})*[{re.escape(conf.closers)}]*)\s*")
 
 
-def _lines(text: str) -> list[_Line]:
-    """Non-empty lines of the normalised text, stripped, with their offsets.
-
-    str.splitlines() breaks where normalise's break runs hold a line break (it defines
-    them), so its stripped lines are the text between those runs, found at C speed.
-    """
-    out: list[_Line] = []
-    pos = 0
-    for chunk in text.splitlines(keepends=True):
-        stripped = chunk.strip()
-        if stripped:
-            start = pos + len(chunk) - len(chunk.lstrip())
-            out.append(_Line(start, start + len(stripped), stripped))
-        pos += len(chunk)
-    return out
-
-
-def _masthead_end(lines: list[_Line]) -> int:
+def _masthead_end(lines: list[Line]) -> int:
     """Number of leading lines forming a masthead block (0 when there is none)."""
     limit = min(len(lines), lay.layout().masthead_scan_lines)
     last = -1
@@ -101,7 +78,7 @@ def _masthead_end(lines: list[_Line]) -> int:
     return last + 1
 
 
-def _article_starts(lines: list[_Line]) -> list[tuple[int, int | None]]:
+def _article_starts(lines: list[Line]) -> list[tuple[int, int | None]]:
     """(first line, title line or None) of every article, in order."""
     if not lines:
         return []
@@ -135,7 +112,7 @@ def _article_starts(lines: list[_Line]) -> list[tuple[int, int | None]]:
     return starts
 
 
-def _split_sentences(text: str, line: _Line) -> list[tuple[int, int]]:
+def _split_sentences(text: str, line: Line) -> list[tuple[int, int]]:
     """Normalised (start, end) of the sentences of one line of `text`, whitespace stripped.
 
     A line is stripped and every sentence end is a punctuation mark or closer, so only the
@@ -155,7 +132,7 @@ def _split_sentences(text: str, line: _Line) -> list[tuple[int, int]]:
 
 def segment(doc: RawDocument, norm: NormalisedText) -> tuple[list[Article], list[Sentence]]:
     raw = doc.text
-    lines = _lines(norm.text)
+    lines = text_lines(norm.text)
     if not lines:
         return [Article(index=0, title=doc.title, start=0, end=len(raw))], []
 

@@ -147,12 +147,26 @@ def test_map_invariants_on_any_text(raw: str) -> None:
     _check_map(raw)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(["a", "中", " ", "\u3000", "\t", "\n", "\r", "\u2028", "\x0c", "。"]), max_size=60))
-def test_fast_break_runs_match_the_regex(text: str) -> None:
-    from pipeline.normalise import BREAK_RUN, break_runs
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "中", " ", "\u3000", "\t", "\n", "\r", "\u2028", "\x0c", "\x1c", "\x1f",
+                                         "\x85", "。"]), max_size=60) | st.text(max_size=100))
+def test_lines_lie_between_break_runs(text: str) -> None:
+    """text_lines (str.splitlines) finds the text between maximal runs of whitespace holding
+    a line break, each stripped."""
+    import re
 
-    assert break_runs(text) == [(m.start(), m.end()) for m in BREAK_RUN.finditer(text)]
+    from pipeline.normalise import BREAK_CHARS, text_lines
+
+    breaks = re.escape(BREAK_CHARS)
+    runs = re.compile(rf"[^\S{breaks}]*[{breaks}]\s*")
+    bounds = [0] + [b for m in runs.finditer(text) for b in m.span()] + [len(text)]
+    expected = []
+    for start, end in zip(bounds[::2], bounds[1::2]):
+        chunk = text[start:end]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            expected.append((start + lead, start + lead + len(chunk.strip()), chunk.strip()))
+    assert [tuple(line) for line in text_lines(text)] == expected
 
 
 _FOLD_ALPHABET = st.sampled_from(["a", "中", "萬", "，", "１", "\u3000", "\u200b", "\ufeff", "\n", "乾", "\U00020000", "\U0002A6D6",

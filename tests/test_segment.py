@@ -191,13 +191,14 @@ def _reference_split(line: str) -> list[str]:
     """Sentences of one stripped line as the rule says: cut after every run of end marks
     and the closers after it, each piece stripped."""
     import re
+    from itertools import pairwise
 
     from pipeline import layout as lay
     from pipeline.segment import _end_mark
 
     ends = re.compile(rf"(?:{_end_mark()})+[{re.escape(lay.layout().closers)}]*")
     cuts = [0] + [m.end() for m in ends.finditer(line)] + [len(line)]
-    return [piece for a, b in zip(cuts, cuts[1:]) if (piece := line[a:b].strip())]
+    return [piece for a, b in pairwise(cuts) if (piece := line[a:b].strip())]
 
 
 _LINE_PIECES = st.sampled_from([
@@ -211,24 +212,9 @@ _LINE_PIECES = st.sampled_from([
 def test_sentence_split_follows_the_rule(text: str) -> None:
     """The fast scan (whole text, first mark looked back at, blanks taken by the pattern)
     splits every line as the plain rule does on the line alone."""
-    from pipeline.segment import _lines, _split_sentences
+    from pipeline.normalise import text_lines
+    from pipeline.segment import _split_sentences
 
-    for line in _lines(text):
+    for line in text_lines(text):
         assert [text[s:e] for s, e in _split_sentences(text, line)] == _reference_split(line.text)
 
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.sampled_from(["a", "中", " ", "\u3000", "\t", "\n", "\r", "\u2028", "\x0c", "\x1c",
-                                         "\x1f", "\x85", "。"]), max_size=60) | st.text(max_size=100))
-def test_lines_are_the_text_between_break_runs(text: str) -> None:
-    from pipeline.normalise import break_runs
-    from pipeline.segment import _lines
-
-    bounds = [0] + [b for run in break_runs(text) for b in run] + [len(text)]
-    expected = []
-    for start, end in zip(bounds[::2], bounds[1::2]):
-        chunk = text[start:end]
-        if chunk.strip():
-            lead = len(chunk) - len(chunk.lstrip())
-            expected.append((start + lead, start + lead + len(chunk.strip()), chunk.strip()))
-    assert [tuple(line) for line in _lines(text)] == expected
