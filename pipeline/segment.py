@@ -32,6 +32,7 @@ from pipeline.normalise import Line, text_lines
 from schemas.records import Article, NormalisedText, RawDocument, Sentence, construct_valid
 
 _SENTENCE_FIELDS = frozenset(Sentence.model_fields)  # every field is given: all are "set"
+_ARTICLE_FIELDS = frozenset(Article.model_fields)
 
 # URL/code characters: an ASCII !?; between two of these does not end a sentence.
 _ASCII_WORD = r"A-Za-z0-9/._=&%\-"
@@ -154,7 +155,9 @@ def segment(doc: RawDocument, norm: NormalisedText) -> tuple[list[Article], list
             title = raw[ts:te].strip() or None
         start, _ = raw_of(lines[first].start, lines[first].end)
         _, end = raw_of(lines[last].start, lines[last].end)
-        articles.append(Article(index=index, title=title, start=start, end=end))
+        # valid by construction, as the sentences below
+        articles.append(construct_valid(Article, {"index": index, "title": title, "start": start, "end": end},
+                                        set(_ARTICLE_FIELDS)))
 
     sentences: list[Sentence] = []
     doc_id = doc.doc_id

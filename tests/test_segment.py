@@ -26,6 +26,8 @@ def _check(raw: str, articles: list[Article], sentences: list[Sentence]) -> None
     norm = normalise(raw)
     assert articles, "at least one article"
     assert [a.index for a in articles] == list(range(len(articles)))
+    for a in articles:  # built unvalidated (valid by construction): validation agrees
+        assert Article.model_validate(a.model_dump()) == a and a.model_fields_set == set(Article.model_fields)
     for a, b in zip(articles, articles[1:]):
         assert a.start <= a.end <= b.start
     previous_end = 0
