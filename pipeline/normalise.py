@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import logging
 import re
-from itertools import pairwise
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from typing import NamedTuple
 
 from pipeline import layout as lay
