@@ -147,9 +147,79 @@ def test_map_invariants_on_any_text(raw: str) -> None:
     _check_map(raw)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(["a", "中", " ", "\u3000", "\t", "\n", "\r", "\u2028", "\x0c", "。"]), max_size=60))
-def test_fast_break_runs_match_the_regex(text: str) -> None:
-    from pipeline.normalise import BREAK_RUN, break_runs
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "中", " ", "\u3000", "\t", "\n", "\r", "\u2028", "\x0c", "\x1c", "\x1f",
+                                         "\x85", "。"]), max_size=60) | st.text(max_size=100))
+def test_lines_lie_between_break_runs(text: str) -> None:
+    """text_lines (str.splitlines) finds the text between maximal runs of whitespace holding
+    a line break, each stripped."""
+    import re
 
-    assert break_runs(text) == [(m.start(), m.end()) for m in BREAK_RUN.finditer(text)]
+    from pipeline.normalise import BREAK_CHARS, text_lines
+
+    breaks = re.escape(BREAK_CHARS)
+    runs = re.compile(rf"[^\S{breaks}]*[{breaks}]\s*")
+    bounds = [0] + [b for m in runs.finditer(text) for b in m.span()] + [len(text)]
+    expected = []
+    for start, end in zip(bounds[::2], bounds[1::2]):
+        chunk = text[start:end]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            expected.append((start + lead, start + lead + len(chunk.strip()), chunk.strip()))
+    assert [tuple(line) for line in text_lines(text)] == expected
+
+
+_FOLD_ALPHABET = st.sampled_from(["a", "中", "萬", "，", "１", "\u3000", "\u200b", "\ufeff", "\n", "乾", "\U00020000", "\U0002A6D6",
+                                  "\U0001F600", "。"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_FOLD_ALPHABET, max_size=60) | st.text(max_size=60))
+def test_fold_fast_paths_equal_translate(text: str) -> None:
+    """The `touched` gate and the sparse/dense choice only skip work: folding is the table."""
+    from pipeline.normalise import _fold_touched, _folding
+
+    table = _folding().table
+    assert fold_chars(text) == _fold_touched(text) == text.translate(table)
+
+
+@pytest.mark.parametrize("text", [
+    "增长，" * 10 + "中" * 3000 + "萬\U00020000\U0001F600",  # sparse: folded with the regex
+    "萬億個兩總資元為會" * 400 + "１\u200b",  # dense: str.translate
+    "中" * 5000 + "\u3000",
+])
+def test_fold_both_ways(text: str) -> None:
+    from pipeline.normalise import _fold_touched, _folding
+
+    assert _fold_touched(text) == text.translate(_folding().table)
+
+
+@pytest.mark.parametrize("chars", ["\u200b", "\u200b\ufeff", "萬億", "x"])
+def test_runs_pattern_matches_plus(chars: str) -> None:
+    import re
+
+    from pipeline.normalise import _runs_of
+
+    text = f"a{chars}b{chars * 3}{chars[::-1]}c{chars}"
+    plus = re.compile("[" + re.escape(chars) + "]+")
+    assert [m.span() for m in _runs_of(chars).finditer(text)] == [m.span() for m in plus.finditer(text)]
+
+
+def test_identity_map_is_a_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import normalise as nm
+
+    monkeypatch.setattr(nm, "_IDENTITY", [])
+    monkeypatch.setattr(nm, "_IDENTITY_MAX", 100)
+    for n in (0, 1, 3, 2, 10, 64, 65, 100, 101, 250, 7):
+        assert nm._identity(n) == list(range(n)), n
+    assert len(nm._IDENTITY) == 100
+
+
+@pytest.mark.parametrize("raw", ["", "增长5%。", LONG + "\n\n营审核同意书。", "１\u200b２"])
+def test_record_as_model_construct_builds_it(raw: str) -> None:
+    from schemas.records import NormalisedText
+
+    norm = normalise(raw)
+    built = NormalisedText.model_construct(text=norm.text, to_raw=norm.to_raw)
+    assert norm == built and norm.model_fields_set == built.model_fields_set
+    assert norm.__pydantic_extra__ == built.__pydantic_extra__ and norm.__pydantic_private__ == built.__pydantic_private__

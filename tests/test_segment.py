@@ -26,6 +26,8 @@ def _check(raw: str, articles: list[Article], sentences: list[Sentence]) -> None
     norm = normalise(raw)
     assert articles, "at least one article"
     assert [a.index for a in articles] == list(range(len(articles)))
+    for a in articles:  # built unvalidated (valid by construction): validation agrees
+        assert Article.model_validate(a.model_dump()) == a and a.model_fields_set == set(Article.model_fields)
     for a, b in zip(articles, articles[1:]):
         assert a.start <= a.end <= b.start
     previous_end = 0
@@ -185,3 +187,36 @@ def test_invariants_on_news_like_text(raw: str) -> None:
 @given(st.text(max_size=300))
 def test_invariants_on_any_text(raw: str) -> None:
     _run(raw)
+
+
+def _reference_split(line: str) -> list[str]:
+    """Sentences of one stripped line as the rule says: cut after every run of end marks
+    and the closers after it, each piece stripped."""
+    import re
+    from itertools import pairwise
+
+    from pipeline import layout as lay
+    from pipeline.segment import _end_mark
+
+    ends = re.compile(rf"(?:{_end_mark()})+[{re.escape(lay.layout().closers)}]*")
+    cuts = [0] + [m.end() for m in ends.finditer(line)] + [len(line)]
+    return [piece for a, b in pairwise(cuts) if (piece := line[a:b].strip())]
+
+
+_LINE_PIECES = st.sampled_from([
+    " ", "\u3000", "\t", "。", "!", "?", ";", "”", "’", ")", "」", "a", "3", "/", ".", "中", "http://a.cn/?x=1;y",
+    "3!5", "x; y", "“好!”", "\n", "\n\n ",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_LINE_PIECES, max_size=40).map("".join))
+def test_sentence_split_follows_the_rule(text: str) -> None:
+    """The fast scan (whole text, first mark looked back at, blanks taken by the pattern)
+    splits every line as the plain rule does on the line alone."""
+    from pipeline.normalise import text_lines
+    from pipeline.segment import _split_sentences
+
+    for line in text_lines(text):
+        assert [text[s:e] for s, e in _split_sentences(text, line)] == _reference_split(line.text)
+
