@@ -199,3 +199,23 @@ def test_atom_branches_declare_their_first_characters() -> None:
         starts, can_be_empty = first_chars(branch)
         assert not can_be_empty, branch
         assert starts <= set(declared), (sorted(starts - set(declared)), branch[:60])
+
+
+_DIGIT_GUARD_CASES = ["2023年12月28日", "12023年", "2021-2023年", "2010-01-29", "10.5月", "1.2季度", "123季度",
+                      "第12季度", "1-5月份", "共12日", "2024年1至3月", "5月1-3日", "9999年", "3号至5号"]
+
+
+@given(st.one_of(st.sampled_from(_DIGIT_GUARD_CASES),
+                 st.text(alphabet="0123456789.-/年月日号季度第前上下半至到一二三十份底", max_size=14)))
+def test_inner_digit_guard_drops_no_match(text: str) -> None:
+    """The atom regex skips an Arabic digit right after another without trying its
+    branches: the same matches as with the branches deciding alone."""
+    import re
+
+    from pipeline.extract.dates import _NOT_INSIDE_DIGITS, _vocab
+
+    fast = _vocab().regex
+    assert _NOT_INSIDE_DIGITS in fast.pattern
+    full = re.compile(fast.pattern.replace(_NOT_INSIDE_DIGITS, "", 1))
+    assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == \
+        [(m.span(), m.groupdict()) for m in full.finditer(text)]
