@@ -553,19 +553,12 @@ def _is_not_fact(text: str, cand: _Candidate, m: re.Match[str], masks: filters.M
 
 def _to_figure(text: str, cand: _Candidate) -> Figure:
     unit = cand.unit
-    return value_figure(
-        kind=cand.kind,
-        value=cand.value,
-        value_max=cand.value_max,
-        unit=unit.code,
-        qualifier=cand.qualifier,
-        base_value=scaled(cand.value, unit.factor),
-        base_value_max=None if cand.value_max is None else scaled(cand.value_max, unit.factor),
-        base_unit=unit.base,
-        surface=text[cand.start : cand.end],
-        start=cand.start,
-        end=cand.end,
-    )
+    value, value_max, start, end = cand.value, cand.value_max, cand.start, cand.end
+    factor = unit.factor
+    # positional: a call with eleven keywords costs a fifth of the whole build
+    return value_figure(cand.kind, value, value_max, unit.code, cand.qualifier,
+                        scaled(value, factor), None if value_max is None else scaled(value_max, factor),
+                        unit.base, text[start:end], start, end)
 
 
 def _spread_respectively(text: str, figures: list[Figure]) -> list[Figure]:
