@@ -304,3 +304,24 @@ def test_numeral_chars_hold_every_numeral(text: str) -> None:
         m = re.compile(NUMERAL).match(text, pos)
         if m is not None:
             assert chars.fullmatch(m.group()), m.group()
+
+
+@pytest.mark.parametrize(("written", "rewritten"), [
+    ("(a)?b", "(?:(a)|)b"),
+    ("(?:(a)(b)?)?c", "(?:(?:(a)(?:(b)|))|)c"),  # nested
+    ("((a)?)?", "(?:((?:(a)|))|)"),
+    ("[)(]?(x)?", "[)(]?(?:(x)|)"),  # parentheses in a class are characters
+    ("[]a]?(c)?", "[]a]?(?:(c)|)"),
+    (r"[\])]?(g)?", r"[\])]?(?:(g)|)"),
+    (r"\(?(y)??", r"\(?(y)??"),  # a lazy ? is left alone, as is an escaped parenthesis
+    ("(a)?+", "(a)?+"),  # possessive
+    ("(?=a)?(?<!b)?(b)+", "(?=a)?(?<!b)?(b)+"),  # lookarounds; other quantifiers
+    ("(?(q)d?|e)(f)?", "(?(q)d?|e)(?:(f)|)"),
+])
+def test_optionals_as_branches(written: str, rewritten: str) -> None:
+    import re
+
+    from pipeline.extract.patterns import optionals_as_branches
+
+    assert optionals_as_branches(written) == rewritten
+    re.compile(rewritten.replace("(?(q)", "(?P<q>q)(?(q)"))

@@ -36,7 +36,7 @@ from pipeline.extract.numbers import (
     scaled,
     trailing_scale,
 )
-from pipeline.extract.patterns import by_first_char, tried_only_at
+from pipeline.extract.patterns import by_first_char, optionals_as_branches, tried_only_at
 from pipeline.resources import load_lines, load_toml
 from schemas.records import Figure
 
@@ -249,7 +249,7 @@ def _figure_pattern(guarded: bool = True) -> str:
     )
 
 
-_FIGURE_RE = re.compile(_figure_pattern())
+_FIGURE_RE = re.compile(optionals_as_branches(_figure_pattern()))
 _PRECHECK_RE = re.compile(f"[0-9{NUMERAL_START_CHARS}首番成]")
 _ARABIC_ONLY_RE = re.compile(r"[0-9.,．]+")
 _GE_INLINE_RE = re.compile(f"^([{_GE}])([{_GE_INLINE}])")
