@@ -197,6 +197,39 @@ def test_masks_for_a_text_are_those_of_the_full_regex(text: str) -> None:
     assert [m.span() for m in _mask_regex_for(text).finditer(text)] == [m.span() for m in every.finditer(text)]
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_MASK_ALPHABET), max_size=25).map("".join))
+def test_a_mask_regex_without_its_lookahead_finds_the_same(text: str) -> None:
+    """_mask_regex leaves the first-character lookahead out when every pattern opens with a
+    literal (the engine then skips to those characters itself): the spans are those the
+    lookahead form finds, and the mobile pattern's lookbehind after its 1 is the one before it."""
+    import re
+
+    from pipeline.extract.filters import _MASKED, _UNCUED_MASK_RE
+
+    kept = [m for m in _MASKED if not m.cues]
+    assert all(m.literal_first for m in kept) and not _UNCUED_MASK_RE.pattern.startswith("(?=")
+    starts = re.escape("".join(sorted({c for m in kept for c in m.first_chars})))
+    patterns = [r"(?<!\d)1[3-9]\d{9}(?!\d)" if m.pattern.startswith("1(?<!") else m.pattern for m in kept]
+    with_lookahead = re.compile(f"(?=[{starts}])(?:" + "|".join(patterns) + ")")
+    assert [m.span() for m in _UNCUED_MASK_RE.finditer(text)] == [m.span() for m in with_lookahead.finditer(text)]
+
+
+def test_literal_first_patterns_open_with_a_literal() -> None:
+    """What `literal_first` promises: every branch of the pattern opens with a literal
+    character (the condition for the regex engine's own first-character scan)."""
+    from re import _constants as c
+    from re import _parser
+
+    from pipeline.extract.filters import _MASKED
+
+    for masked in _MASKED:
+        if masked.literal_first:
+            (op, av), *_ = _parser.parse(masked.pattern)
+            branches = av[1] if op is c.BRANCH else [[(op, av)]]
+            assert all(branch[0][0] is c.LITERAL for branch in branches), masked.pattern[:60]
+
+
 def test_masked_patterns_declare_their_first_characters() -> None:
     """Each masked pattern is tried only at its declared first characters: they must hold
     every character (of those the full mask regex ever starts at) a match can start with."""
@@ -271,3 +304,24 @@ def test_numeral_chars_hold_every_numeral(text: str) -> None:
         m = re.compile(NUMERAL).match(text, pos)
         if m is not None:
             assert chars.fullmatch(m.group()), m.group()
+
+
+@pytest.mark.parametrize(("written", "rewritten"), [
+    ("(a)?b", "(?:(a)|)b"),
+    ("(?:(a)(b)?)?c", "(?:(?:(a)(?:(b)|))|)c"),  # nested
+    ("((a)?)?", "(?:((?:(a)|))|)"),
+    ("[)(]?(x)?", "[)(]?(?:(x)|)"),  # parentheses in a class are characters
+    ("[]a]?(c)?", "[]a]?(?:(c)|)"),
+    (r"[\])]?(g)?", r"[\])]?(?:(g)|)"),
+    (r"\(?(y)??", r"\(?(y)??"),  # a lazy ? is left alone, as is an escaped parenthesis
+    ("(a)?+", "(a)?+"),  # possessive
+    ("(?=a)?(?<!b)?(b)+", "(?=a)?(?<!b)?(b)+"),  # lookarounds; other quantifiers
+    ("(?(q)d?|e)(f)?", "(?(q)d?|e)(?:(f)|)"),
+])
+def test_optionals_as_branches(written: str, rewritten: str) -> None:
+    import re
+
+    from pipeline.extract.patterns import optionals_as_branches
+
+    assert optionals_as_branches(written) == rewritten
+    re.compile(rewritten.replace("(?(q)", "(?P<q>q)(?(q)"))

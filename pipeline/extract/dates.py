@@ -52,7 +52,7 @@ from functools import cache
 from typing import NamedTuple
 
 from pipeline.extract.figure_record import date_figure
-from pipeline.extract.patterns import tried_only_at
+from pipeline.extract.patterns import optionals_as_branches, tried_only_at
 from pipeline.resources import load_toml
 from schemas.records import Figure
 
@@ -255,9 +255,17 @@ def _guarded(word: str, not_after: str = "", not_before: str = "") -> str:
     return pat
 
 
+# Every branch that can start at an Arabic digit refuses one right after another digit
+# (their lookbehinds say so: 2023 is one year, not 023): reject those places at once rather
+# than in each branch. A number's inner digits are most of the places a sentence's scan
+# tries; each cost ~17 branch attempts.
+_NOT_INSIDE_DIGITS = "(?![0-9](?<=[0-9]{2}))"
+
+
 @dataclass(frozen=True)
 class _Vocab:
     regex: re.Pattern[str]
+    pattern: str  # the regex as written: `regex` compiles it with optionals_as_branches
     branches: tuple[tuple[str, str], ...]  # (first characters, regex) of each branch of `regex`
     year_words: dict[str, dict]
     month_words: dict[str, int]
@@ -366,8 +374,10 @@ def _vocab() -> _Vocab:
     # makes the scan ~10x faster: most positions fail on one character-class test instead
     # of trying every branch.
     first_class = re.escape("".join(sorted({c for chars, _ in branches for c in chars})))
+    written = f"(?=[{first_class}]){_NOT_INSIDE_DIGITS}(?:{pattern})"
     return _Vocab(
-        regex=re.compile(f"(?=[{first_class}])(?:{pattern})"),
+        regex=re.compile(optionals_as_branches(written)),
+        pattern=written,
         branches=tuple(branches),
         year_words=year_words,
         month_words=dict(data["month_words"]),

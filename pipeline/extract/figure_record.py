@@ -31,10 +31,6 @@ _BLANK: dict[str, Any] = {name: None if field.is_required() else field.default
                           for name, field in Figure.model_fields.items()}
 
 
-def _construct(values: dict[str, Any], fields_set: frozenset[str]) -> Figure:
-    return construct_figure({**_BLANK, **values}, set(fields_set))  # its own set: assignment adds to it
-
-
 def value_figure(kind: str, value: float, value_max: float | None, unit: str, qualifier: str,
                  base_value: float, base_value_max: float | None, base_unit: str,
                  surface: str, start: int, end: int) -> Figure:
@@ -47,9 +43,12 @@ def value_figure(kind: str, value: float, value_max: float | None, unit: str, qu
         and type(start) is int and type(end) is int and start >= 0 and end >= 0
         and value_problem(kind, value, value_max) is None
     ):
-        return _construct({"kind": kind, "value": value, "value_max": value_max, "unit": unit, "qualifier": qualifier,
-                           "base_value": base_value, "base_value_max": base_value_max, "base_unit": base_unit,
-                           "start": start, "end": end, "surface": surface}, _VALUE_FIELDS)
+        # the blank's keys first keep the schema's field order; each record gets its own
+        # fields set (assignment adds to it)
+        return construct_figure({**_BLANK, "kind": kind, "value": value, "value_max": value_max, "unit": unit,
+                                 "qualifier": qualifier, "base_value": base_value, "base_value_max": base_value_max,
+                                 "base_unit": base_unit, "start": start, "end": end, "surface": surface},
+                                set(_VALUE_FIELDS))
     return Figure(kind=kind, value=value, value_max=value_max, unit=unit,  # type: ignore[arg-type]
                   qualifier=qualifier, base_value=base_value,  # type: ignore[arg-type]
                   base_value_max=base_value_max, base_unit=base_unit, surface=surface, start=start, end=end)
@@ -61,7 +60,8 @@ def date_figure(date: str | None, date_end: str | None, surface: str, start: int
         type(date) in _OPTIONAL_STR and type(date_end) in _OPTIONAL_STR and type(surface) is str
         and type(start) is int and type(end) is int and start >= 0 and end >= 0
     ):
-        return _construct({"kind": "date", "unit": "date", "qualifier": "exact", "date": date, "date_end": date_end,
-                           "start": start, "end": end, "surface": surface}, _DATE_FIELDS)
+        return construct_figure({**_BLANK, "kind": "date", "unit": "date", "qualifier": "exact", "date": date,
+                                 "date_end": date_end, "start": start, "end": end, "surface": surface},
+                                set(_DATE_FIELDS))
     return Figure(kind="date", unit="date", value=None, qualifier="exact", date=date, date_end=date_end,
                   start=start, end=end, surface=surface)
