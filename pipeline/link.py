@@ -683,7 +683,8 @@ _QUOTED = re.compile(r"[“\"「《][^”\"」》]{1,30}[”\"」》]")
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+    # one search first: most sentences quote nothing, and the list costs more
+    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)] if _QUOTED.search(text) else []
 
 
 def find_entities(text: str, doc: Any | None = None, figures: list[Figure] | None = None) -> list[Entity]:
@@ -762,9 +763,10 @@ def _with_roles(text: str, entities: list[Entity]) -> list[Entity]:
                   and vocab.venue_after_re.match(text, ent.end)):
                 ent = _with_role(ent, "venue")
         out.append(ent)
+    # one search first: most sentences hold no scope word, and the list costs more
     scopes = [Entity(m.start(), m.end(), "anaphor", None, None, role="scope")
               for m in vocab.scope_re.finditer(text)
-              if not _overlaps_entity(m.start(), m.end(), entities)]
+              if not _overlaps_entity(m.start(), m.end(), entities)] if vocab.scope_re.search(text) else []
     # the entities come in text order (_scan): only scope words need sorting in
     return sorted(out + scopes, key=_START) if scopes else out
 

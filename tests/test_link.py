@@ -586,3 +586,10 @@ def test_updated_equals_model_copy() -> None:
         assert copied == expected and copied is not original
         assert copied.model_fields_set == expected.model_fields_set
         assert copied.model_fields_set is not original.model_fields_set
+
+
+def test_quoted_spans_equal_every_match() -> None:
+    from pipeline.link import _QUOTED, _quoted_spans
+
+    for text in _link_test_texts() + ["“平安新乡”APP上线", "《报告》和“行动”", "“未闭合", ""]:
+        assert _quoted_spans(text) == [m.span() for m in _QUOTED.finditer(text)], text
