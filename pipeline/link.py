@@ -137,6 +137,7 @@ class _Vocab:
     # (增幅达): any other ending rules a match out
     verb_last_chars: frozenset[str]
     rate_linked: tuple[str, ...]
+    rate_linked_lasts: frozenset[str]  # their last characters: a set lookup before the endswith
     verb_direction: dict[str, str]
     basis_re: re.Pattern[str]
     basis_end_re: re.Pattern[str]  # a basis at the end of a phrase
@@ -395,6 +396,7 @@ def _vocab() -> _Vocab:
         verb_last_chars=frozenset([w[-1] for w in verb_direction] + ["了", "\n"]),
         rate_linked=tuple(noun + linker for d in ("up", "down") for noun in change["rate_nouns"][d]
                           for linker in _RATE_LINKERS),
+        rate_linked_lasts=frozenset(linker[-1] for linker in _RATE_LINKERS),
         verb_direction=verb_direction,
         basis_re=re.compile(basis),
         basis_end_re=re.compile(f"(?:{basis})$"),
@@ -681,7 +683,8 @@ _QUOTED = re.compile(r"[“\"「《][^”\"」》]{1,30}[”\"」》]")
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+    # one search first: most sentences quote nothing, and the list costs more
+    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)] if _QUOTED.search(text) else []
 
 
 def find_entities(text: str, doc: Any | None = None, figures: list[Figure] | None = None) -> list[Entity]:
@@ -760,9 +763,10 @@ def _with_roles(text: str, entities: list[Entity]) -> list[Entity]:
                   and vocab.venue_after_re.match(text, ent.end)):
                 ent = _with_role(ent, "venue")
         out.append(ent)
+    # one search first: most sentences hold no scope word, and the list costs more
     scopes = [Entity(m.start(), m.end(), "anaphor", None, None, role="scope")
               for m in vocab.scope_re.finditer(text)
-              if not _overlaps_entity(m.start(), m.end(), entities)]
+              if not _overlaps_entity(m.start(), m.end(), entities)] if vocab.scope_re.search(text) else []
     # the entities come in text order (_scan): only scope words need sorting in
     return sorted(out + scopes, key=_START) if scopes else out
 
@@ -1108,10 +1112,12 @@ def _anaphors(
 _CLAUSE_BREAK = re.compile(f"[{re.escape(''.join(sorted(_CLAUSE_BREAKS)))}]")
 
 
-def _clause_starts(text: str) -> list[int]:
-    """Where the clauses of ``text`` start, ascending: 0 and the position after each break.
-    The clause of a position is the last start at or before it (one bisect per figure)."""
-    return [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+def _clause_start(reversed_text: str, position: int) -> int:
+    """Where the clause holding ``position`` starts: 0, or right after the last break before
+    it. ``reversed_text`` is the sentence reversed: a search from the position backwards
+    meets that break first, where listing every break of the sentence costs twice as much."""
+    m = _CLAUSE_BREAK.search(reversed_text, len(reversed_text) - position)
+    return len(reversed_text) - m.start() if m else 0
 
 
 def _is_modifier(ent: Entity, text: str, figure_starts: set[int]) -> bool:
@@ -1148,7 +1154,9 @@ def _choose_subject(fig: _FigureView, possible: list[Entity]) -> Entity | None:
 def _change_verb_at_end(phrase: str, vocab: _Vocab) -> re.Match[str] | None:
     """``vocab.verb_re.search(phrase)``; how the phrase ends rules out most phrases first
     (the search tries the whole alternation at every position)."""
-    if phrase[-1:] not in vocab.verb_last_chars and not phrase.endswith(vocab.rate_linked):
+    last = phrase[-1:]
+    if last not in vocab.verb_last_chars and (last not in vocab.rate_linked_lasts
+                                              or not phrase.endswith(vocab.rate_linked)):
         return None
     return vocab.verb_re.search(phrase)
 
@@ -1253,6 +1261,8 @@ def _after_phrase(text: str, start: int, limit: int) -> tuple[str, int]:
         i += 1
     run = _AFTER_RUN.match(text, i, limit)
     j = run.end() if run else i  # no match only when limit < i (figures overlap): an empty run
+    if j == i:
+        return "", -1  # a break right after the figure (the common case): no phrase
     raw = text[i:j]
     phrase = raw
     m = _AFTER_STOPS.search(phrase)
@@ -1498,31 +1508,34 @@ def _updated(fig: Figure, update: dict[str, Any]) -> Figure:
     pydantic's copy goes through the generic ``copy.copy`` three times per figure."""
     if not _PLAIN_FIGURE or type(fig) is not Figure:
         return fig.model_copy(update=update)
-    return construct_figure({**fig.__dict__, **update}, fig.__pydantic_fields_set__ | update.keys())
+    # a copy of the set, then the keys added: ``set | dict.keys()`` goes through the generic
+    # set-of-an-iterable path, twice the cost
+    fields_set = fig.__pydantic_fields_set__.copy()
+    fields_set.update(update)
+    return construct_figure({**fig.__dict__, **update}, fields_set)
 
 
-@dataclass(slots=True)
 class _FigureView:
     """What link reads of a Figure, read once. A Figure is a pydantic model: each of its
     attribute reads goes through the model's ``__getattr__`` hook, several times the cost
-    of a slot read, and linking reads a figure's offsets and kind some forty times."""
+    of a slot read, and linking reads a figure's offsets and kind some forty times.
+    Built from the Figure itself: one call per figure, not a function and an ``__init__``."""
 
-    start: int
-    end: int
-    kind: str
-    surface: str
-    figure: Figure
+    __slots__ = ("end", "figure", "kind", "start", "surface")
 
-
-def _view(fig: Figure) -> _FigureView:
-    return _FigureView(fig.start, fig.end, fig.kind, fig.surface, fig)
+    def __init__(self, fig: Figure) -> None:
+        self.start: int = fig.start
+        self.end: int = fig.end
+        self.kind: str = fig.kind
+        self.surface: str = fig.surface
+        self.figure = fig
 
 
 def link_figures(text: str, figures: list[Figure], doc: Any | None, context: LinkContext) -> list[Figure]:
     """Fill measure, subject and change on the figures of one sentence; returns new Figures."""
     if not figures:
         return []
-    ordered = sorted(map(_view, figures), key=_START)
+    ordered = sorted(map(_FigureView, figures), key=_START)
     measured = [f for f in ordered if f.kind != "date"]  # the figures that get a measure and subject
     if not measured:
         # a date gets no measure, subject or change: a sentence of dates needs no scan
@@ -1548,17 +1561,17 @@ def link_figures(text: str, figures: list[Figure], doc: Any | None, context: Lin
     prior: list[_Measure] = []
     group: list[str] = []
     prev_end = prev_nondate_end = 0
-    dates = [(f.start, f.end) for f in ordered if f.kind == "date"]
+    dates = [(f.start, f.end) for f in ordered if f.kind == "date"] if len(measured) < len(ordered) else []
     # the coordination lengths are read only by 分别 (_find_measure spreads measures over
     # them): a sentence without it does not compute them
     coordinated = _coordination_lengths(text, ordered) if "分别" in text else None
-    clause_starts = _clause_starts(text)
+    reversed_text = text[::-1]  # for _clause_start
     vocab = _vocab()
     for k, fig in enumerate(ordered):
         update: dict[str, Any] = {}
         if fig.kind != "date":
             next_start = ordered[k + 1].start if k + 1 < len(ordered) else len(text)
-            clause_start = clause_starts[bisect_right(clause_starts, fig.start) - 1]
+            clause_start = _clause_start(reversed_text, fig.start)
             subject = _choose_subject(fig, possible_subjects)
             if subject is not None:
                 if subject.name is not None:

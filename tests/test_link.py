@@ -538,3 +538,58 @@ def test_level_of_equals_the_first_suffix_match_in_table_order():
     names += ["", "区", "x", "开发区", "高新区"] + [s[1:] for s in suffixes] + ["新乡" + s for s in suffixes]
     for name in names:
         assert _level_of(name) == first_match(name), name
+
+
+def _link_test_texts() -> list[str]:
+    """Sentences of every kind for the fast-path tests: the seeds' and the cases above."""
+    from pathlib import Path
+
+    seeds = Path(__file__).parent.parent / "seeds"
+    texts = [t for t, _s, _k, _m in MEASURE_CASES]
+    for path in sorted(seeds.glob("*.txt")):
+        texts += [t for t in path.read_text(encoding="utf-8").replace("。", "。\n").splitlines() if t]
+    return texts
+
+
+def test_clause_start_equals_the_last_break_before_the_position() -> None:
+    from pipeline.link import _CLAUSE_BREAK, _clause_start
+
+    for text in _link_test_texts() + ["", "，", "a,b；c", "\n增长5%"]:
+        starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+        for position in range(len(text) + 1):
+            expected = max(s for s in starts if s <= position)
+            assert _clause_start(text[::-1], position) == expected, (text, position)
+
+
+def test_change_verb_at_end_equals_the_verb_search() -> None:
+    """The last-character gate only rules out phrases the search would not match."""
+    from pipeline.link import _change_verb_at_end, _vocab
+
+    vocab = _vocab()
+    ends = sorted(vocab.verb_direction) + list(vocab.rate_linked) + ["了", "为", "达到", "是", "x", "同比增长了"]
+    phrases = ["", "营业收入", "同比", "比上年", "与去年同期相比"]
+    for text in _link_test_texts():
+        phrases += [text[:k] for k in range(len(text) + 1)]
+    phrases += [p + e for p in ("", "营业收入", "同比", "比上年") for e in ends]
+    for phrase in phrases:
+        found, expected = _change_verb_at_end(phrase, vocab), vocab.verb_re.search(phrase)
+        assert (found and found.span()) == (expected and expected.span()), phrase
+
+
+def test_updated_equals_model_copy() -> None:
+    from pipeline.link import _updated
+
+    text = "项目总投资5.5亿元。"
+    original = fig(text, "5.5亿元", "money")
+    for update in ({}, {"measure": "总投资", "measure_start": 2}, {"change": True, "direction": "up", "basis": None}):
+        copied, expected = _updated(original, update), original.model_copy(update=update)
+        assert copied == expected and copied is not original
+        assert copied.model_fields_set == expected.model_fields_set
+        assert copied.model_fields_set is not original.model_fields_set
+
+
+def test_quoted_spans_equal_every_match() -> None:
+    from pipeline.link import _QUOTED, _quoted_spans
+
+    for text in _link_test_texts() + ["“平安新乡”APP上线", "《报告》和“行动”", "“未闭合", ""]:
+        assert _quoted_spans(text) == [m.span() for m in _QUOTED.finditer(text)], text
