@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench.corpus import write_corpus
-from pipeline.run import Item, PoolEngine, RunTarget, WorkerDied, run_corpus
+from pipeline.run import GC_YOUNG_THRESHOLD, Item, PoolEngine, RunTarget, WorkerDied, run_corpus
 from pipeline.rows import PreparedDocument
 from schemas.records import DocumentError, RawDocument
 
@@ -163,7 +163,8 @@ def test_a_model_that_cannot_load_in_the_workers_fails_naming_it(corpus: Path, t
 def test_workers_are_forked_before_the_store_imports_sqlalchemy(tmp_path: Path) -> None:
     """A run starts its pool before importing SQLAlchemy (~0.15 CPU-s), so that import runs
     while the workers warm up, and no worker ever holds it: asked right after the fork, a
-    worker has none of it, and neither has the process after `import pipeline.run`."""
+    worker has none of it (and has the run's GC threshold), and neither has the process
+    after `import pipeline.run`."""
     import subprocess
     import sys
 
@@ -174,7 +175,8 @@ import pipeline.run as run
 print(sorted({{m.split('.')[0] for m in sys.modules}} & {{'sqlalchemy', 'alembic'}}))
 
 def worker_modules(_):
-    return sorted({{m.split('.')[0] for m in sys.modules}} & {{'sqlalchemy', 'alembic', 'spacy'}})
+    import gc
+    return sorted({{m.split('.')[0] for m in sys.modules}} & {{'sqlalchemy', 'alembic', 'spacy'}}), gc.get_threshold()[0]
 
 make = run.make_document_engine
 def asking_the_workers(*args, **kwargs):
@@ -187,4 +189,14 @@ summary = run.run_corpus([{str(root / "seeds")!r}], {str(tmp_path / "f.db")!r}, 
 print(summary.documents, 'sqlalchemy' in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["[]", "[]", "2 True"]
+    assert out.splitlines() == ["[]", f"([], {GC_YOUNG_THRESHOLD})", "2 True"]  # workers inherit the run's GC threshold
+
+
+def test_a_run_collects_young_garbage_rarely_and_gives_the_threshold_back(tmp_path: Path) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    during: list[int] = []
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    run_corpus([seeds], str(tmp_path / "f.db"), model="blank", progress=lambda *_: during.append(gc.get_threshold()[0]))
+    assert during == [GC_YOUNG_THRESHOLD, GC_YOUNG_THRESHOLD] and gc.get_threshold() == before
