@@ -11,6 +11,7 @@ import pytest
 
 from bench.corpus import write_corpus
 from pipeline.run import GC_YOUNG_THRESHOLD, Item, PoolEngine, RunTarget, WorkerDied, run_corpus
+from pipeline.errors import StoreError
 from pipeline.rows import PreparedDocument
 from schemas.records import DocumentError, RawDocument
 
@@ -200,3 +201,6 @@ def test_a_run_collects_young_garbage_rarely_and_gives_the_threshold_back(tmp_pa
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     run_corpus([seeds], str(tmp_path / "f.db"), model="blank", progress=lambda *_: during.append(gc.get_threshold()[0]))
     assert during == [GC_YOUNG_THRESHOLD, GC_YOUNG_THRESHOLD] and gc.get_threshold() == before
+    with pytest.raises(StoreError):  # a run that fails gives the threshold back too
+        run_corpus([seeds], str(tmp_path / "no-such-folder" / "f.db"), model="blank")
+    assert gc.get_threshold() == before
