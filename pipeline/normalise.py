@@ -218,7 +218,7 @@ def normalise(raw: str) -> NormalisedText:
 def _normalised(text: str, to_raw: list[int]) -> NormalisedText:
     # built by construction to satisfy the record's checks; validating millions of ints
     # again would cost more than the whole stage
-    return construct_valid(NormalisedText, {"text": text, "to_raw": to_raw}, {"text", "to_raw"})
+    return construct_valid(NormalisedText, {"text": text, "to_raw": to_raw})
 
 
 def build_t2s_table() -> list[tuple[str, str]]:

@@ -21,8 +21,8 @@ from pipeline.extract import extract_figures
 from pipeline.link import LinkContext, link_figures
 from pipeline.normalise import normalise
 from pipeline.segment import segment
-from schemas.records import (DocumentError, DocumentResult, Fact, Figure, RawDocument, Sentence, construct_valid,
-                             field_values, value_problem)
+from schemas.records import (FACT_CONTENT_FIELDS, DocumentError, DocumentResult, Fact, Figure, RawDocument, Sentence,
+                             construct_valid, field_values, value_problem)
 
 log = logging.getLogger("zhfacts.process")
 
@@ -123,7 +123,7 @@ class Pipeline:
         # re-run each Sentence's and Fact's own checks (pydantic runs a model's after-validators
         # even on an instance it does not revalidate)
         result = construct_valid(DocumentResult, {"document": doc, "articles": articles, "sentences": sentences,
-                                                  "facts": facts, "warnings": warnings}, set(DocumentResult.model_fields))
+                                                  "facts": facts, "warnings": warnings})
         t5 = clock()
         for stage, seconds in (("normalise", t1 - t0), ("segment", t2 - t1), ("extract", t3 - t2), ("nlp", t4 - t3),
                                ("link", link_seconds), ("facts", t5 - t4 - link_seconds)):
@@ -150,10 +150,6 @@ def _first_error(exc: ValidationError) -> str:
     return str(err.get("msg", exc)).removeprefix("Value error, ")
 
 
-# what a Fact built from a Figure sets: every field but the two the database gives
-_FACT_FIELDS_SET = frozenset(Fact.model_fields) - {"run_id", "id"}
-
-
 def figure_to_fact(doc: RawDocument, norm_offset: int, fig: Figure, sentence_index: int, to_raw: Any) -> Fact:
     """The Fact of a linked Figure, in raw document offsets.
 
@@ -171,7 +167,7 @@ def figure_to_fact(doc: RawDocument, norm_offset: int, fig: Figure, sentence_ind
     data.update(doc_id=doc.doc_id, sentence_index=sentence_index, start=start, end=end, surface=doc.text[start:end],
                 run_id=None, id=None)
     if end > start and value_problem(fig.kind, fig.value, fig.value_max) is None:
-        return construct_valid(Fact, data, set(_FACT_FIELDS_SET))
+        return construct_valid(Fact, data, set(FACT_CONTENT_FIELDS))  # the ids are left unset
     del data["run_id"], data["id"]
     return Fact.model_validate(data, context={"raw": doc.text})
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Literal
 
-from schemas.records import DocumentError, DocumentResult, Fact
+from schemas.records import FACT_CONTENT_FIELDS, DocumentError, DocumentResult
 
 WriteStatus = Literal["added", "replaced", "skipped", "changed"]
 
@@ -30,7 +30,7 @@ class WriteOutcome:
 # column order of PreparedDocument's sentence and fact rows (tuples: smaller to send from a
 # worker and bound by position, which SQLite does faster than by name)
 SENTENCE_COLUMNS = ("doc_id", "index", "article", "start", "end", "text")
-FACT_COLUMNS = tuple(name for name in Fact.model_fields if name not in ("id", "run_id"))
+FACT_COLUMNS = FACT_CONTENT_FIELDS
 # rows read from the records' field dicts: an attribute read on a pydantic record walks its
 # class's MRO first, ~3x a dict look-up, and a document has hundreds of facts
 _fact_row = itemgetter(*FACT_COLUMNS)  # the database gives the id; the run id is added at write time

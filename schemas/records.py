@@ -198,13 +198,15 @@ _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 R = TypeVar("R", bound=Record)
 
 
-def construct_valid(cls: type[R], values: dict[str, object], fields_set: set[str]) -> R:
+def construct_valid(cls: type[R], values: dict[str, object], fields_set: set[str] | None = None) -> R:
     """A `cls` record holding `values` (every field, in declaration order, already valid), as
     ``cls.model_construct`` fills it but at a fraction of its cost. Only for values valid by
-    construction, made once per figure or sentence; anything else is validated."""
+    construction, made once per figure or sentence; anything else is validated.
+    `fields_set`: the fields given explicitly, by default all of them (a record's own set:
+    assignment adds to it)."""
     record = cls.__new__(cls)
     _set_dict(record, values)
-    _set_fields_set(record, fields_set)
+    _set_fields_set(record, set(values) if fields_set is None else fields_set)
     _set_extra(record, None)
     _set_private(record, None)
     return record
@@ -235,6 +237,10 @@ class Fact(FigureFields):
         if raw is not None and raw[self.start : self.end] != self.surface:
             raise ValueError(f"raw[{self.start}:{self.end}] != surface {self.surface!r}")
         return self
+
+
+# what a fact says and where it stands: every field but the ids the database and the run give
+FACT_CONTENT_FIELDS: tuple[str, ...] = tuple(name for name in Fact.model_fields if name not in ("id", "run_id"))
 
 
 class DocumentResult(Record):
