@@ -15,7 +15,7 @@ from bisect import bisect_right
 from functools import cache
 from typing import NamedTuple
 
-from pipeline.extract.patterns import by_first_char
+from pipeline.extract.patterns import by_first_char, tried_only_at
 from pipeline.resources import load_toml
 
 _WORDS = load_toml("not_facts.toml")
@@ -88,8 +88,7 @@ def _mask_regex(present: tuple[bool, ...]) -> re.Pattern[str]:
         # tight loop, without starting a match attempt at every other place as it does
         # for a lookahead (the uncued patterns of most sentences: ~40% less scanning)
         return re.compile(alternation)
-    starts = "".join(sorted({c for masked in kept for c in masked.first_chars}))
-    return re.compile("(?=[" + re.escape(starts) + "])(?:" + alternation + ")")
+    return re.compile(tried_only_at("".join(masked.first_chars for masked in kept), alternation))
 
 
 _UNCUED_MASK_RE = _mask_regex(tuple(not masked.cues for masked in _MASKED))  # what needs no cue
