@@ -189,11 +189,26 @@ def database_url(db: str) -> str:
     return f"sqlite:///{Path(db).expanduser().resolve()}"
 
 
+# Switching a new database to WAL takes an exclusive lock that SQLite does not wait for
+# (busy_timeout does not apply): two runs opening one new file together could fail there
+# (~3% of 4-thread races). The switch is retried for up to ~2 s instead.
+_WAL_RETRIES, _WAL_RETRY_SECONDS = 100, 0.02
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    import sqlite3
+    import time
+
     cur = dbapi_conn.cursor()
-    # WAL: readers never block the writer; busy_timeout: a second writer waits, not fails
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA busy_timeout=30000")  # a second writer waits, not fails
+    for attempt in range(_WAL_RETRIES):  # WAL: readers never block the writer
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _WAL_RETRIES - 1:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()

@@ -181,3 +181,40 @@ def test_read_connections_are_refused_writes_by_the_driver(tmp_path):
         with pytest.raises(sqlalchemy.exc.OperationalError, match="readonly"):
             conn.exec_driver_sql("DELETE FROM facts")
     assert _count(db, "facts") == 3
+
+
+@pytest.mark.parametrize(("failures", "error", "raised"), [
+    (0, "database is locked", False),
+    (3, "database is locked", False),  # another process is switching the new file to WAL
+    (1, "disk I/O error", True),  # anything else is not retried
+])
+def test_the_switch_to_wal_is_retried_only_while_the_database_is_locked(failures, error, raised, monkeypatch):
+    import sqlite3
+
+    import pipeline.store as store
+
+    monkeypatch.setattr(store, "_WAL_RETRY_SECONDS", 0)
+    executed: list[str] = []
+
+    class Cursor:
+        def execute(self, sql: str) -> None:
+            if sql == "PRAGMA journal_mode=WAL" and executed.count(sql) < failures:
+                executed.append(sql)
+                raise sqlite3.OperationalError(error)
+            executed.append(sql)
+
+        def close(self) -> None:
+            pass
+
+    class Connection:
+        def cursor(self) -> Cursor:
+            return Cursor()
+
+    if raised:
+        with pytest.raises(sqlite3.OperationalError, match=error):
+            store._sqlite_pragmas(Connection(), None)
+        assert executed[-1] == "PRAGMA journal_mode=WAL"
+    else:
+        store._sqlite_pragmas(Connection(), None)
+        assert executed.count("PRAGMA journal_mode=WAL") == failures + 1
+        assert executed[0] == "PRAGMA busy_timeout=30000" and "PRAGMA foreign_keys=ON" in executed
