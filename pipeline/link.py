@@ -163,6 +163,7 @@ class _Vocab:
     venue_before: tuple[str, ...]
     venue_after_re: re.Pattern[str]
     scope_re: re.Pattern[str]
+    scope_firsts: str
 
 
 def _lengths_of(words: tuple[str, ...]) -> tuple[int, ...]:
@@ -173,6 +174,21 @@ def _lengths_of(words: tuple[str, ...]) -> tuple[int, ...]:
 
 # what links a rate noun to its figure: 增幅达5%, 降幅为3%
 _RATE_LINKERS = ("为", "达到", "达", "是")
+
+
+def _firsts(words: Iterable[str]) -> str:
+    """The distinct first characters of ``words``, in a fixed order: what _holds_any looks for."""
+    return "".join(sorted({w[0] for w in words if w}))
+
+
+def _holds_any(text: str, chars: str) -> bool:
+    """True when one of ``chars`` occurs in ``text``. A gate before a regex search whose
+    matches all start with one of them: a substring test costs a few instructions a
+    character, a regex search ~50 (and ~700 to start), and most sentences hold none."""
+    for ch in chars:
+        if ch in text:
+            return True
+    return False
 
 
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -422,6 +438,7 @@ def _vocab() -> _Vocab:
         venue_before=tuple(venue["before"]),
         venue_after_re=re.compile(rf"[\u4e00-\u9fff]{{0,{venue['max_gap']}}}?(?:{_alternation(venue['verbs_after'])})"),
         scope_re=re.compile(_alternation(words["scope_words"])),
+        scope_firsts=_firsts(words["scope_words"]),
     )
 
 
@@ -679,11 +696,14 @@ def _longest_first(ent: Entity) -> tuple[int, int]:
     return ent.start - ent.end, ent.start  # (-length, start), without the property call
 
 
-_QUOTED = re.compile(r"[“\"「《][^”\"」》]{1,30}[”\"」》]")
+_QUOTE_OPENERS = "“\"「《"
+_QUOTED = re.compile(rf"[{_QUOTE_OPENERS}][^”\"」》]{{1,30}}[”\"」》]")
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     # one search first: most sentences quote nothing, and the list costs more
+    if not _holds_any(text, _QUOTE_OPENERS):
+        return []
     return [(m.start(), m.end()) for m in _QUOTED.finditer(text)] if _QUOTED.search(text) else []
 
 
@@ -766,7 +786,8 @@ def _with_roles(text: str, entities: list[Entity]) -> list[Entity]:
     # one search first: most sentences hold no scope word, and the list costs more
     scopes = [Entity(m.start(), m.end(), "anaphor", None, None, role="scope")
               for m in vocab.scope_re.finditer(text)
-              if not _overlaps_entity(m.start(), m.end(), entities)] if vocab.scope_re.search(text) else []
+              if not _overlaps_entity(m.start(), m.end(), entities)] \
+        if _holds_any(text, vocab.scope_firsts) and vocab.scope_re.search(text) else []
     # the entities come in text order (_scan): only scope words need sorting in
     return sorted(out + scopes, key=_START) if scopes else out
 

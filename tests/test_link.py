@@ -593,3 +593,32 @@ def test_quoted_spans_equal_every_match() -> None:
 
     for text in _link_test_texts() + ["“平安新乡”APP上线", "《报告》和“行动”", "“未闭合", ""]:
         assert _quoted_spans(text) == [m.span() for m in _QUOTED.finditer(text)], text
+
+
+@pytest.mark.parametrize(("text", "chars", "expected"), [
+    ("", "全", False),
+    ("全市", "", False),
+    ("全市", "全", True),
+    ("新乡市", "全该", False),
+    ("他说“好”", "“\"「《", True),
+    ('a"b', "“\"「《", True),
+    ("《报告》", "“\"「《", True),
+    ("无引号", "“\"「《", False),
+])
+def test_holds_any(text: str, chars: str, expected: bool) -> None:
+    from pipeline.link import _holds_any
+
+    assert _holds_any(text, chars) is expected
+
+
+def test_firsts_gate_every_match_of_its_words() -> None:
+    """A search gated by _holds_any(text, _firsts(words)) misses no match of the words."""
+    from pipeline.link import _QUOTE_OPENERS, _QUOTED, _holds_any, _vocab
+
+    vocab = _vocab()
+    texts = _link_test_texts() + ["全国第一", "全球", "行业", "“未闭合", "《报告》"]
+    for text in texts:
+        if vocab.scope_re.search(text):
+            assert _holds_any(text, vocab.scope_firsts), text
+        if _QUOTED.search(text):
+            assert _holds_any(text, _QUOTE_OPENERS), text
