@@ -622,3 +622,58 @@ def test_firsts_gate_every_match_of_its_words() -> None:
             assert _holds_any(text, vocab.scope_firsts), text
         if _QUOTED.search(text):
             assert _holds_any(text, _QUOTE_OPENERS), text
+
+
+def _possible_last_chars(pattern: str) -> set[str]:
+    """The characters a match of ``pattern`` can end with, read off its parse: enough of
+    the regex syntax for the basis patterns (literals, groups, alternations, repeats)."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    def of_sequence(items: list[Any]) -> tuple[set[str], bool]:  # (last characters, may be empty)
+        chars: set[str] = set()
+        for op, av in reversed(items):
+            more, nullable = of_item(str(op), av)
+            chars |= more
+            if not nullable:
+                return chars, False
+        return chars, True
+
+    def of_item(op: str, av: Any) -> tuple[set[str], bool]:
+        if op == "LITERAL":
+            return {chr(av)}, False
+        if op == "IN" and all(str(kind) == "LITERAL" for kind, _c in av):
+            return {chr(c) for _kind, c in av}, False  # an alternation of characters (末|底)
+        if op == "SUBPATTERN":
+            return of_sequence(list(av[3]))
+        if op == "BRANCH":
+            found = [of_sequence(list(branch)) for branch in av[1]]
+            return set().union(*(c for c, _n in found)), any(n for _c, n in found)
+        if op in ("MAX_REPEAT", "MIN_REPEAT"):
+            chars, nullable = of_sequence(list(av[2]))
+            return chars, nullable or av[0] == 0
+        raise AssertionError(f"unsupported at a basis pattern's end: {op}")
+
+    chars, nullable = of_sequence(list(_parser.parse(pattern)))
+    assert not nullable, pattern
+    return chars
+
+
+def test_basis_last_chars_list_every_ending_of_the_basis_patterns() -> None:
+    from pipeline.link import _vocab
+    from pipeline.resources import load_toml
+
+    assert _possible_last_chars("(?:与|和)(?:上年|\\d{4}年(?:同期)?)(?:相比|比较)") == {"比", "较"}
+    assert _possible_last_chars("比(?:上年|\\d{4}年(?:末|底)?)") == {"年", "末", "底"}
+    for pattern in load_toml("change_words.toml")["basis"]["patterns"]:
+        assert _possible_last_chars(pattern) <= _vocab().basis_last_chars, pattern
+
+
+def test_verb_end_chars_gate_the_change_verb_search() -> None:
+    from pipeline.link import _change_verb_at_end, _vocab
+
+    vocab = _vocab()
+    for text in _link_test_texts():
+        for k in range(len(text) + 1):
+            if _change_verb_at_end(text[:k], vocab):
+                assert text[:k][-1:] in vocab.verb_end_chars, text[:k]
+    assert vocab.verb_last_chars | vocab.rate_linked_lasts == vocab.verb_end_chars
