@@ -8,14 +8,15 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from pipeline import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 app = typer.Typer(
     name="zhfacts",
@@ -24,9 +25,43 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Not a terminal (a pipe, a file, CI): don't squeeze tables into 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 200)
+
+
+class _LazyConsole:
+    """A rich Console made when first used: rich costs ~0.1 G instructions (~25 ms) to
+    import, and a quiet `zhfacts run` that goes well prints nothing."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            stream = sys.stderr if self._stderr else sys.stdout
+            # not a terminal (a pipe, a file, CI): don't squeeze tables into 80 columns
+            width = None if stream.isatty() else 200
+            self._console = (Console(stderr=True, highlight=False, width=width) if self._stderr
+                             else Console(highlight=False, soft_wrap=True, width=width))
+        return getattr(self._console, name)
+
+
+out: Console = _LazyConsole(stderr=False)  # type: ignore[assignment]
+err: Console = _LazyConsole(stderr=True)  # type: ignore[assignment]
+
+
+def escape(markup: str) -> str:
+    """rich's markup escaping, rich imported on first use (see _LazyConsole)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(markup)
+
+
+def _table(**options: Any) -> Table:
+    from rich.table import Table
+
+    return Table(**options)
 
 DEFAULT_DB = "facts.db"
 DbOption = Annotated[str, typer.Option("--db", help="SQLite file path or any SQLAlchemy URL.")]
@@ -158,7 +193,7 @@ class RunProgress:
 
 
 def _print_summary(info: dict[str, Any], chars: int) -> None:
-    table = Table(title=f"zhfacts run {info['run']} — {info['status']}", show_header=False)
+    table = _table(title=f"zhfacts run {info['run']} — {info['status']}", show_header=False)
     table.add_column(style="bold")
     table.add_column()
     table.add_row("model", info["model"])
@@ -193,7 +228,7 @@ def extract(
         for f in facts:
             out.print(json.dumps(f.model_dump(exclude={"id", "run_id", "doc_id"}), ensure_ascii=False))
         return
-    table = Table(show_lines=False)
+    table = _table(show_lines=False)
     for col in ("kind", "surface", "value", "unit", "qualifier", "date", "measure", "subject", "change"):
         table.add_column(col)
     for f in facts:
@@ -237,7 +272,7 @@ def query(
         writer.writerow(columns)
         writer.writerows(rows)
     else:
-        table = Table()
+        table = _table()
         for c in columns:
             table.add_column(c, overflow="fold")
         for row in rows:
@@ -266,7 +301,7 @@ def show(
     a, b = fact["start"] - s_start, fact["end"] - s_start
     out.print(f"[bold]fact {fact_id}[/bold]  {escape(fact['doc_id'])}  {escape(fact['title'] or '')}")
     out.print(escape(s_text[:a]) + "[reverse bold]" + escape(s_text[a:b]) + "[/]" + escape(s_text[b:]))
-    table = Table(show_header=False)
+    table = _table(show_header=False)
     table.add_column(style="bold")
     table.add_column()
     for key in ("kind", "surface", "value", "value_max", "unit", "qualifier", "base_value", "base_unit", "date",
@@ -307,7 +342,7 @@ def runs(db: DbOption = DEFAULT_DB) -> None:
         )
     except StoreError as exc:
         _fail(str(exc), 2)
-    table = Table()
+    table = _table()
     for c in ("id", "started", "duration", "status", "version", "model", "config", "docs", "skipped", "sentences", "facts", "errors"):
         table.add_column(c)
     for r in rows:
@@ -350,7 +385,7 @@ def evaluate(
                 out.print(f"   gold: {escape(json.dumps(g, ensure_ascii=False))}")
             if p:
                 out.print(f"   pred: {escape(json.dumps(p, ensure_ascii=False))}")
-    table = Table(title=f"zhfacts evaluate {gold.name} — model {ev.model}")
+    table = _table(title=f"zhfacts evaluate {gold.name} — model {ev.model}")
     for c in ("kind", "P", "R", "F1", "value acc", "e2e F1", "measure", "subject", "tp", "fp", "fn"):
         table.add_column(c, justify="right" if c != "kind" else "left")
 

@@ -18,13 +18,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pipeline import __version__
+from pipeline import __version__, is_blank
 from pipeline.ingest import iter_documents
-from pipeline.process import Pipeline, is_blank
 from pipeline.rows import SENTENCE_COLUMNS, PreparedDocument, Writable, WriteOutcome, prepare_document
 from schemas.records import DocumentError, DocumentResult, RawDocument
 
-if TYPE_CHECKING:  # imported by run_corpus once its worker pool has started (see there)
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    # the stages are imported where a pipeline is loaded: with a worker pool, in the workers
+    # only, after the fork (see PoolEngine); the store once the pool has started (run_corpus)
+    from pipeline.process import Pipeline
     from pipeline.store import Store
 
 log = logging.getLogger("zhfacts.run")
@@ -54,8 +58,10 @@ ProgressCallback = Callable[[RunSummary, str], None]
 # documents written per transaction: one INSERT per table per batch, whole documents only
 WRITE_BATCH = 32
 EngineName = Literal["local", "ray"]
-# documents whose stored hashes are looked up in one query (skip-stored check)
+# documents whose stored hashes are looked up in one query (skip-stored check); the first
+# lookups are smaller, so the first documents reach the workers after a few are read
 SKIP_LOOKUP_BATCH = 256
+SKIP_LOOKUP_FIRST = 8
 
 
 # A run allocates millions of short-lived containers (records, their dicts, match lists),
@@ -128,6 +134,9 @@ def run_corpus(
     try:
         items = iter_documents(paths, published=published, max_bytes=max_bytes)
         pending: list[tuple[RawDocument, Writable]] = []
+        # once every document is handed out, what is written while results are awaited is not
+        # left to write after the last one
+        doc_engine.on_idle = lambda: _flush(store, run_id, force, summary, pending, progress)
         for item, result in doc_engine.map(_skip_stored(items, store, force, summary, run_id), target):
             if isinstance(item, DocumentError):
                 _record(store, run_id, summary, item)
@@ -168,7 +177,11 @@ def make_document_engine(
         raise ValueError(f"unknown engine {engine!r} (local | ray)")
     if _uses_pool(engine, workers):
         return PoolEngine(model, workers or 1)
-    return LocalEngine(pipeline or Pipeline.load(model))
+    if pipeline is None:
+        from pipeline.process import Pipeline
+
+        pipeline = Pipeline.load(model)
+    return LocalEngine(pipeline)
 
 
 def _uses_pool(engine: EngineName, workers: int | None) -> bool:
@@ -223,9 +236,10 @@ def _skip_stored(
     """Drop documents already stored unchanged before any work is spent on them.
 
     Stored hashes are looked up a batch at a time (one query per SKIP_LOOKUP_BATCH
-    documents, not one per document).
+    documents, not one per document; the first batches, from SKIP_LOOKUP_FIRST, double up
+    to that size).
     """
-    for batch in _batches(items, SKIP_LOOKUP_BATCH):
+    for batch in _batches(items, SKIP_LOOKUP_BATCH, first=SKIP_LOOKUP_FIRST):
         stored_hashes = {} if force else store.stored_hashes(
             [i.doc_id for i in batch if isinstance(i, RawDocument)])
         for item in batch:
@@ -272,6 +286,9 @@ class DocumentEngine:
     """Where documents are processed. Every item comes back once, paired with its result."""
 
     model_name: str
+    # called by an engine about to wait for a result once the whole input is handed out:
+    # the caller's work done then (the writer writing what it holds) is off the run's end
+    on_idle: Callable[[], None] | None = None
 
     def map(self, items: Iterable[Item], target: RunTarget) -> Iterator[Outcome]:
         raise NotImplementedError
@@ -299,6 +316,8 @@ _WORKER_LOAD_ERROR: Exception | None = None
 def _worker_init(model: str) -> None:
     global _WORKER_PIPELINE, _WORKER_LOAD_ERROR
     try:
+        from pipeline.process import Pipeline
+
         _WORKER_PIPELINE = Pipeline.load(model)
     except Exception as exc:  # noqa: BLE001 - handed to the caller by _worker_model_name
         # raised here, it would only break the pool ("terminated abruptly"), hiding why
@@ -319,6 +338,11 @@ def _worker_process(doc: RawDocument) -> PreparedDocument | DocumentError:
     assert _WORKER_PIPELINE is not None
     result = process_safely(_WORKER_PIPELINE, doc)
     return result if isinstance(result, DocumentError) else _without_text(prepare_document(result))
+
+
+def _worker_process_all(docs: list[RawDocument]) -> list[PreparedDocument | DocumentError]:
+    """In a worker: one message's documents, in order."""
+    return [_worker_process(doc) for doc in docs]
 
 
 # sentence rows end with their text, raw_text[start:end] (Sentence checks it)
@@ -362,16 +386,19 @@ class PoolEngine(DocumentEngine):
             # spaCy, numpy and the model's code imported once, here, are shared by the forked
             # workers; each worker importing them took ~1 CPU-s, all at the same moment
             import pipeline.nlp  # noqa: F401
-        # fork keeps start-up cheap; the model is loaded after the fork, in each worker
+        # fork keeps start-up cheap; the model is loaded after the fork, in each worker, and
+        # the stages are imported there (~0.67 G instructions: the grammar's regexes): before
+        # the fork the writer ran them alone, a core idle; after it, the workers' imports run
+        # beside the writer's store import and schema set-up
         self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_worker_init,
                                         initargs=(model,))
-        self.batch = workers * batch_per_worker
-        # documents per message to a worker: one message per document kept the pool's
-        # threads busy (~10% of the workers' CPU at 10x)
+        # items per message to a worker: one message per document kept the pool's threads
+        # busy (~10% of the workers' CPU at 10x)
         self.chunk = chunk
-        # batches submitted ahead of the one being handed back: enough that the workers stay
-        # busy while the caller writes (two left them idle), few enough to bound memory
-        self.in_flight = max(2, in_flight)
+        # items read ahead of the one being handed back: `in_flight` batches of
+        # `batch_per_worker` per worker, enough that the workers stay busy while the caller
+        # writes (two batches left them idle), few enough to bound memory
+        self.ahead = max(2, in_flight) * workers * batch_per_worker
         # asked now, read when needed: the caller opens the database while workers load
         self._model_name = self.pool.submit(_worker_model_name, None)
 
@@ -383,15 +410,25 @@ class PoolEngine(DocumentEngine):
         from collections import deque
         from concurrent.futures.process import BrokenProcessPool
 
-        pending: deque[tuple[list[Item], Iterator[Any]]] = deque()
+        # each message to a worker is one future: the first is sent as soon as `chunk` items
+        # are read (a whole batch read first kept both workers waiting at the start)
+        in_flight: deque[tuple[list[Item], Future[list[Any]] | None]] = deque()
+        items_in_flight = 0
         try:
-            for batch in _batches(items, self.batch):
-                docs = [i for i in batch if isinstance(i, RawDocument)]
-                pending.append((batch, self.pool.map(_worker_process, docs, chunksize=self.chunk)))
-                if len(pending) >= self.in_flight:
-                    yield from _pair(*pending.popleft())
-            while pending:
-                yield from _pair(*pending.popleft())
+            for group in _batches(items, self.chunk):
+                docs = [i for i in group if isinstance(i, RawDocument)]
+                in_flight.append((group, self.pool.submit(_worker_process_all, docs) if docs else None))
+                items_in_flight += len(group)
+                while items_in_flight >= self.ahead:
+                    group, future = in_flight.popleft()
+                    items_in_flight -= len(group)
+                    yield from _pair(group, future)
+            # the input is read: what the caller does while waiting now shortens the run's end
+            while in_flight:
+                group, future = in_flight.popleft()
+                if future is not None and not future.done() and self.on_idle is not None:
+                    self.on_idle()
+                yield from _pair(group, future)
         except BrokenProcessPool as exc:
             # killed from outside (out of memory, a signal) or crashed in native code: the
             # documents already written stay whole; a re-run does the rest
@@ -415,19 +452,25 @@ def _record(store: Store, run_id: int, summary: RunSummary, error: DocumentError
     store.record_error(run_id, error)
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+def _batches(items: Iterable[Any], size: int, first: int | None = None) -> Iterator[list[Any]]:
+    """Lists of `size` items (the last may be shorter); with `first`, the first list holds
+    `first` items and each next one twice as many, up to `size`."""
+    limit = min(first or size, size)
     batch: list[Any] = []
     for item in items:
         batch.append(item)
-        if len(batch) >= size:
+        if len(batch) >= limit:
             yield batch
             batch = []
+            limit = min(2 * limit, size)
     if batch:
         yield batch
 
 
-def _pair(batch: list[Item], results: Iterator[Any]) -> Iterator[Outcome]:
-    for item in batch:
+def _pair(group: list[Item], future: Future[list[Any]] | None) -> Iterator[Outcome]:
+    """A group's items with their results (the documents' from `future`, in order)."""
+    results = iter(future.result() if future is not None else ())
+    for item in group:
         if not isinstance(item, RawDocument):
             yield item, None
             continue

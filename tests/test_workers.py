@@ -165,7 +165,8 @@ def test_workers_are_forked_before_the_store_imports_sqlalchemy(tmp_path: Path) 
     """A run starts its pool before importing SQLAlchemy (~0.15 CPU-s), so that import runs
     while the workers warm up, and no worker ever holds it: asked right after the fork, a
     worker has none of it (and has the run's GC threshold), and neither has the process
-    after `import pipeline.run`."""
+    after `import pipeline.run`. The stages go the other way: the workers import them after
+    the fork, beside the writer's store import, and the writer never does."""
     import subprocess
     import sys
 
@@ -173,11 +174,16 @@ def test_workers_are_forked_before_the_store_imports_sqlalchemy(tmp_path: Path) 
     code = f"""
 import sys
 import pipeline.run as run
-print(sorted({{m.split('.')[0] for m in sys.modules}} & {{'sqlalchemy', 'alembic'}}))
+STAGES = {{'pipeline.process', 'pipeline.extract', 'pipeline.link'}}
+
+def held(names):
+    return sorted(({{m.split('.')[0] for m in sys.modules}} | set(sys.modules)) & names)
+
+print(held({{'sqlalchemy', 'alembic'}} | STAGES))
 
 def worker_modules(_):
     import gc
-    return sorted({{m.split('.')[0] for m in sys.modules}} & {{'sqlalchemy', 'alembic', 'spacy'}}), gc.get_threshold()[0]
+    return held({{'sqlalchemy', 'alembic', 'spacy'}} | STAGES), gc.get_threshold()[0]
 
 make = run.make_document_engine
 def asking_the_workers(*args, **kwargs):
@@ -187,10 +193,15 @@ def asking_the_workers(*args, **kwargs):
 
 run.make_document_engine = asking_the_workers
 summary = run.run_corpus([{str(root / "seeds")!r}], {str(tmp_path / "f.db")!r}, model="blank", workers=2)
-print(summary.documents, 'sqlalchemy' in sys.modules)
+print(summary.documents, held({{'sqlalchemy'}} | STAGES))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["[]", f"([], {GC_YOUNG_THRESHOLD})", "2 True"]  # workers inherit the run's GC threshold
+    stages = ["pipeline.extract", "pipeline.link", "pipeline.process"]
+    assert out.splitlines() == [
+        "[]",
+        f"({stages}, {GC_YOUNG_THRESHOLD})",  # workers inherit the run's GC threshold
+        "2 ['sqlalchemy']",
+    ]
 
 
 def test_a_run_collects_young_garbage_rarely_and_gives_the_threshold_back(tmp_path: Path) -> None:
