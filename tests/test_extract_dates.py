@@ -236,3 +236,37 @@ def test_atom_regex_with_optionals_as_branches_matches_as_written(text: str) -> 
     written = re.compile(v.pattern)
     assert [(m.span(), m.groupdict()) for m in v.regex.finditer(text)] == \
         [(m.span(), m.groupdict()) for m in written.finditer(text)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", False),
+    ("营业收入55亿元", False),
+    ("营业收入5.5亿元", True),  # a decimal point looks like an ISO separator: the atom regex decides
+    ("同比增长12%", False),
+    ("2023年", True),
+    ("3月", True),
+    ("12日", True),
+    ("3号", True),
+    ("一季度", True),
+    ("2010-01-29", True),
+    ("2010.01.29", True),
+    ("1/2", True),
+    ("a-b", False),
+    ("-5", False),
+    ("5-", False),
+    ("5.", False),
+])
+def test_may_hold_date(text: str, expected: bool) -> None:
+    from pipeline.extract.dates import _may_hold_date
+
+    assert _may_hold_date(text) is expected
+
+
+@given(st.text(alphabet="0123456789.-/年月日号號季度元亿a ", max_size=12))
+def test_may_hold_date_is_the_date_character_test(text: str) -> None:
+    """The pre-check says what one regex over the characters every atom needs says."""
+    import re
+
+    from pipeline.extract.dates import _may_hold_date
+
+    assert _may_hold_date(text) is (re.search(r"[年月日号號季]|[0-9][-./][0-9]", text) is not None)
