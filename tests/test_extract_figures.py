@@ -325,3 +325,30 @@ def test_optionals_as_branches(written: str, rewritten: str) -> None:
 
     assert optionals_as_branches(written) == rewritten
     re.compile(rewritten.replace("(?(q)", "(?P<q>q)(?(q)"))
+
+
+@pytest.mark.parametrize(("text", "start", "end", "expected"), [
+    ("请拨打13812345678咨询", 3, 14, True),  # the mobile number itself
+    ("请拨打13812345678咨询", 0, 3, False),  # ends where the number starts
+    ("请拨打13812345678咨询", 14, 16, False),  # starts where it ends
+    ("请拨打13812345678咨询", 10, 12, True),  # inside it
+    ("请拨打13812345678咨询", 13, 15, True),  # across its end
+    ("投资5亿元", 2, 5, False),  # nothing masked
+    ("访问www.a.com或拨打13812345678", 2, 5, True),
+    ("访问www.a.com或拨打13812345678", 11, 14, False),  # between two masked spans
+    ("访问www.a.com或拨打13812345678", 17, 20, True),  # the second span
+])
+def test_masks_overlaps(text: str, start: int, end: int, expected: bool) -> None:
+    from pipeline.extract.filters import masked_spans
+
+    assert masked_spans(text).overlaps(start, end) is expected
+
+
+@given(st.lists(st.sampled_from(_MASK_ALPHABET), max_size=12).map("".join), st.integers(0, 30), st.integers(1, 8))
+def test_masks_overlaps_any_masked_span(text: str, start: int, length: int) -> None:
+    """overlaps(start, end) says whether [start, end) shares a character with a span the mask regex finds."""
+    from pipeline.extract.filters import _mask_regex_for, masked_spans
+
+    end = start + length
+    spans = [m.span() for m in _mask_regex_for(text).finditer(text)]
+    assert masked_spans(text).overlaps(start, end) is any(s < end and e > start for s, e in spans)
