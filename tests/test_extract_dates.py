@@ -202,21 +202,23 @@ def test_atom_branches_declare_their_first_characters() -> None:
 
 
 _DIGIT_GUARD_CASES = ["2023年12月28日", "12023年", "2021-2023年", "2010-01-29", "10.5月", "1.2季度", "123季度",
-                      "第12季度", "1-5月份", "共12日", "2024年1至3月", "5月1-3日", "9999年", "3号至5号"]
+                      "第12季度", "1-5月份", "共12日", "2024年1至3月", "5月1-3日", "9999年", "3号至5号", "2021—2023年",
+                      "1～3季度", "2010/1/29", "5.5亿元", "12%", "2023年度", "12月", "05月", "005月", "1至4月份"]
 
 
-@given(st.one_of(st.sampled_from(_DIGIT_GUARD_CASES),
-                 st.text(alphabet="0123456789.-/年月日号季度第前上下半至到一二三十份底", max_size=14)))
-def test_inner_digit_guard_drops_no_match(text: str) -> None:
-    """The atom regex skips an Arabic digit right after another without trying its
-    branches: the same matches as with the branches deciding alone."""
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.sampled_from(_DIGIT_GUARD_CASES + [case[0] for case in FIND_CASES]),
+                 st.text(alphabet="0123456789.-/年月日号號季度第前上下半至到~～—一二三十份底亿元%", max_size=14)))
+def test_digit_gate_drops_no_match(text: str) -> None:
+    """The atom regex tries its branches at an Arabic digit only where a run of digits
+    starts and is followed by a date mark: the same matches as with the branches deciding alone."""
     import re
 
-    from pipeline.extract.dates import _NOT_INSIDE_DIGITS, _vocab
+    from pipeline.extract.dates import _vocab
 
-    written = _vocab().pattern
-    assert _NOT_INSIDE_DIGITS in written
-    fast, full = re.compile(written), re.compile(written.replace(_NOT_INSIDE_DIGITS, "", 1))
+    v = _vocab()
+    assert v.digit_gate in v.pattern
+    fast, full = re.compile(v.pattern), re.compile(v.pattern.replace(v.digit_gate, "", 1))
     assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == \
         [(m.span(), m.groupdict()) for m in full.finditer(text)]
 
@@ -236,3 +238,37 @@ def test_atom_regex_with_optionals_as_branches_matches_as_written(text: str) -> 
     written = re.compile(v.pattern)
     assert [(m.span(), m.groupdict()) for m in v.regex.finditer(text)] == \
         [(m.span(), m.groupdict()) for m in written.finditer(text)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", False),
+    ("营业收入55亿元", False),
+    ("营业收入5.5亿元", True),  # a decimal point looks like an ISO separator: the atom regex decides
+    ("同比增长12%", False),
+    ("2023年", True),
+    ("3月", True),
+    ("12日", True),
+    ("3号", True),
+    ("一季度", True),
+    ("2010-01-29", True),
+    ("2010.01.29", True),
+    ("1/2", True),
+    ("a-b", False),
+    ("-5", False),
+    ("5-", False),
+    ("5.", False),
+])
+def test_may_hold_date(text: str, expected: bool) -> None:
+    from pipeline.extract.dates import _may_hold_date
+
+    assert _may_hold_date(text) is expected
+
+
+@given(st.text(alphabet="0123456789.-/年月日号號季度元亿a ", max_size=12))
+def test_may_hold_date_is_the_date_character_test(text: str) -> None:
+    """The pre-check says what one regex over the characters every atom needs says."""
+    import re
+
+    from pipeline.extract.dates import _may_hold_date
+
+    assert _may_hold_date(text) is (re.search(r"[年月日号號季]|[0-9][-./][0-9]", text) is not None)

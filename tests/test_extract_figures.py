@@ -255,7 +255,8 @@ def test_word_alternations_are_tried_at_their_first_characters(name: str) -> Non
 
 
 _GUARD_ALPHABET = [*_CUE_ALPHABET, "５", "٣", "约", "近", "超过", "不到", "大约", "中国", "全省", "全国", "第", "前",
-                   "首位", "￥", "US$", "美元", "新台币", "负", "零下", "−", "数百", "上千", "几", "点", "亿元", "%", "成"]
+                   "首位", "￥", "US$", "美元", "新台币", "负", "零下", "−", "数百", "上千", "几", "点", "亿元", "%", "成",
+                   "市内", "市场", "将近", "将要", "人民币", "人口", "全市", "同类", "同比", "不足", "不断", "HK$", "H"]
 
 
 def _assert_speed_lookaheads_change_no_match(text: str) -> None:
@@ -325,3 +326,30 @@ def test_optionals_as_branches(written: str, rewritten: str) -> None:
 
     assert optionals_as_branches(written) == rewritten
     re.compile(rewritten.replace("(?(q)", "(?P<q>q)(?(q)"))
+
+
+@pytest.mark.parametrize(("text", "start", "end", "expected"), [
+    ("请拨打13812345678咨询", 3, 14, True),  # the mobile number itself
+    ("请拨打13812345678咨询", 0, 3, False),  # ends where the number starts
+    ("请拨打13812345678咨询", 14, 16, False),  # starts where it ends
+    ("请拨打13812345678咨询", 10, 12, True),  # inside it
+    ("请拨打13812345678咨询", 13, 15, True),  # across its end
+    ("投资5亿元", 2, 5, False),  # nothing masked
+    ("访问www.a.com或拨打13812345678", 2, 5, True),
+    ("访问www.a.com或拨打13812345678", 11, 14, False),  # between two masked spans
+    ("访问www.a.com或拨打13812345678", 17, 20, True),  # the second span
+])
+def test_masks_overlaps(text: str, start: int, end: int, expected: bool) -> None:
+    from pipeline.extract.filters import masked_spans
+
+    assert masked_spans(text).overlaps(start, end) is expected
+
+
+@given(st.lists(st.sampled_from(_MASK_ALPHABET), max_size=12).map("".join), st.integers(0, 30), st.integers(1, 8))
+def test_masks_overlaps_any_masked_span(text: str, start: int, length: int) -> None:
+    """overlaps(start, end) says whether [start, end) shares a character with a span the mask regex finds."""
+    from pipeline.extract.filters import _mask_regex_for, masked_spans
+
+    end = start + length
+    spans = [m.span() for m in _mask_regex_for(text).finditer(text)]
+    assert masked_spans(text).overlaps(start, end) is any(s < end and e > start for s, e in spans)
