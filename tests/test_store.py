@@ -220,7 +220,7 @@ def test_the_switch_to_wal_is_retried_only_while_the_database_is_locked(failures
         assert executed[0] == "PRAGMA busy_timeout=30000" and "PRAGMA foreign_keys=ON" in executed
 
 
-@pytest.mark.parametrize("rows", [0, 1, 15, 16, 17, 33, 48])
+@pytest.mark.parametrize("rows", [0, 1, 31, 32, 33, 65, 80])
 def test_rows_are_inserted_in_order_whatever_their_number(tmp_path, rows):
     """Rows go ROWS_PER_INSERT to a statement and the rest one by one: every row lands,
     with the ids one statement per row would give, and NULLs and bools as the driver
