@@ -59,7 +59,12 @@ def _sentence_end() -> re.Pattern[str]:
     # The first mark is written as any split character, then checked by looking back at it:
     # a pattern opening with a plain class gets the regex engine's fast scan (~4x here).
     first = f"[{re.escape(conf.sentence_split)}](?<={mark})"
-    return re.compile(rf"({first}(?:{mark})*[{re.escape(conf.closers)}]*)\s*")
+    # A mark after a mark has a mark before it: when no mark is an ASCII word character, its
+    # "not inside a URL" lookbehind always holds, and the marks after the first are simply
+    # any split characters, a class the engine repeats without the general repeat machinery
+    # an alternation needs (splitting the 10x corpus's lines: 125.5 M -> 111.8 M instructions)
+    more = f"(?:{mark})*" if re.search(f"[{_ASCII_WORD}]", conf.sentence_split) else f"[{re.escape(conf.sentence_split)}]*"
+    return re.compile(rf"({first}{more}[{re.escape(conf.closers)}]*)\s*")
 
 
 def _masthead_end(lines: list[Line]) -> int:
