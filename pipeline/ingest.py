@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import layout as lay
-from pipeline.normalise import BREAK_CHARS, fold_line
+from pipeline.normalise import fold_line
 from schemas.records import DocumentError, RawDocument
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,6 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xfe\xff", "utf-16-be"),
 )
 _DATE_IN_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_LINE_SPLIT = re.compile("[" + re.escape(BREAK_CHARS) + "]")
 # control characters other than whitespace, private use, the replacement character
 _JUNK = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ue000-\uf8ff\ufffd]")
 
@@ -367,7 +366,7 @@ def parse_date(value: Any) -> date | None:
 def _first_lines(text: str, count: int) -> list[tuple[str, str]]:
     """The first non-empty lines as (as written, folded for the layout patterns)."""
     out: list[tuple[str, str]] = []
-    for line in _LINE_SPLIT.split(text[:20_000]):
+    for line in text[:20_000].splitlines():  # the line breaks of every stage (normalise.BREAK_CHARS)
         folded = fold_line(line)
         if folded:
             out.append((line.strip(), folded))

@@ -37,14 +37,16 @@ class Layout:
     fragment_max: int
     masthead_scan_lines: int
     title_scan_lines: int
-    byline: tuple[re.Pattern[str], ...]
-    dateline: tuple[re.Pattern[str], ...]
-    continuation_end: tuple[re.Pattern[str], ...]
-    continuation_start: tuple[re.Pattern[str], ...]
-    subtitle: tuple[re.Pattern[str], ...]
-    masthead: tuple[re.Pattern[str], ...]
-    date_line: tuple[re.Pattern[str], ...]
-    openers: tuple[re.Pattern[str], ...]
+    # one alternation per category: one regex call per line instead of one per pattern (and
+    # no generator around it: these are asked several times about every line)
+    byline: re.Pattern[str]
+    dateline: re.Pattern[str]
+    continuation_end: re.Pattern[str]
+    continuation_start: re.Pattern[str]
+    subtitle: re.Pattern[str]
+    masthead: re.Pattern[str]
+    date_line: re.Pattern[str]
+    openers: re.Pattern[str]
 
 
 @cache
@@ -52,9 +54,8 @@ def layout() -> Layout:
     data = load_toml(LAYOUT_FILE)
     punct, lines, pats = data["punctuation"], data["lines"], data["patterns"]
 
-    def compile_all(name: str) -> tuple[re.Pattern[str], ...]:
-        # one alternation per category: one regex call per line instead of one per pattern
-        return (re.compile("|".join(f"(?:{p})" for p in pats[name])),)
+    def compile_all(name: str) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{p})" for p in pats[name]))
 
     return Layout(
         sentence_final=punct["sentence_final"],
@@ -70,10 +71,6 @@ def layout() -> Layout:
             "byline", "dateline", "continuation_end", "continuation_start", "subtitle", "masthead",
             "date_line", "openers")},
     )
-
-
-def _any(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
-    return any(p.search(line) for p in patterns)
 
 
 def _strip_closers(line: str) -> str:
@@ -97,28 +94,28 @@ def break_is_final(line: str) -> bool:
 
 
 def is_byline(line: str) -> bool:
-    return _any(layout().byline, line)
+    return layout().byline.search(line) is not None
 
 
 def is_dateline(line: str) -> bool:
-    return _any(layout().dateline, line)
+    return layout().dateline.search(line) is not None
 
 
 def is_continuation_end(line: str) -> bool:
-    return _any(layout().continuation_end, line)
+    return layout().continuation_end.search(line) is not None
 
 
 def is_continuation_start(line: str) -> bool:
-    return _any(layout().continuation_start, line)
+    return layout().continuation_start.search(line) is not None
 
 
 def is_subtitle(line: str) -> bool:
-    return _any(layout().subtitle, line)
+    return layout().subtitle.search(line) is not None
 
 
 def is_masthead(line: str) -> bool:
     """Masthead-like (paper name, issue data, weather ...); only meaningful near the top."""
-    return not ends_sentence(line) and (_any(layout().masthead, line) or masthead_date(line) is not None)
+    return not ends_sentence(line) and (layout().masthead.search(line) is not None or masthead_date(line) is not None)
 
 
 def has_cjk_space(line: str) -> bool:
@@ -127,7 +124,7 @@ def has_cjk_space(line: str) -> bool:
 
 def starts_like_sentence(line: str) -> bool:
     """Opens the way news sentences open: a time phrase or connective and a comma."""
-    return _any(layout().openers, line)
+    return layout().openers.search(line) is not None
 
 
 def is_structural(line: str) -> bool:

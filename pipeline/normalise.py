@@ -156,11 +156,11 @@ def _is_cut(prev: str, nxt: str, prev_position: int) -> bool:
     return lay.first_clause_length(nxt) <= lay.layout().fragment_max
 
 
-def _cut_breaks(folded: str) -> list[tuple[int, int, str]]:
-    """Spans of `folded` to drop, as (start, end, replacement): a cut line break goes
-    entirely, or becomes one space between two Latin letters/digits (words stay apart)."""
+def _cut_breaks(found: list[Line]) -> list[tuple[int, int, str]]:
+    """Spans of the folded text to drop, given its lines (`text_lines`), as (start, end,
+    replacement): a cut line break goes entirely, or becomes one space between two Latin
+    letters/digits (words stay apart)."""
     drops: list[tuple[int, int, str]] = []
-    found = text_lines(folded)
     for position, (prev, nxt) in enumerate(pairwise(found)):  # position: lines before prev
         if _is_cut(prev.text, nxt.text, position):
             glue = " " if (prev.text[-1].isascii() and prev.text[-1].isalnum()
@@ -186,16 +186,23 @@ def _identity(n: int) -> list[int]:
 
 
 def normalise(raw: str) -> NormalisedText:
+    return normalise_with_lines(raw)[0]
+
+
+def normalise_with_lines(raw: str) -> tuple[NormalisedText, list[Line]]:
+    """`normalise(raw)` and the `text_lines` of its text, which segment needs: when nothing
+    is removed (most text) they are the lines this stage reads anyway to find cut breaks."""
     fold = _folding()
     touched = fold.touched.search(raw) is not None  # most text: nothing to fold or remove
     folded = _fold_touched(raw) if touched else raw
-    drops = _cut_breaks(folded)
+    lines = text_lines(folded)
+    drops = _cut_breaks(lines)
     if touched and fold.remove is not None:
         drops.extend((m.start(), m.end(), "") for m in fold.remove.finditer(folded))
         drops.sort()
     identity = _identity(len(raw) + 1)
     if not drops:  # the common case: nothing removed, the map is the identity
-        return _normalised(folded, identity)
+        return _normalised(folded, identity), lines
     parts: list[str] = []
     to_raw: list[int] = []
     pos = 0
@@ -212,7 +219,8 @@ def normalise(raw: str) -> NormalisedText:
         pos = end
     parts.append(folded[pos:])
     to_raw += identity[pos:]
-    return _normalised("".join(parts), to_raw)
+    text = "".join(parts)
+    return _normalised(text, to_raw), text_lines(text)
 
 
 def _normalised(text: str, to_raw: list[int]) -> NormalisedText:

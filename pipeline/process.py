@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from pipeline.extract import extract_figures
 from pipeline.link import LinkContext, link_figures
-from pipeline.normalise import normalise
+from pipeline.normalise import normalise_with_lines
 from pipeline.segment import segment
 from schemas.records import (FACT_CONTENT_FIELDS, DocumentError, DocumentResult, Fact, Figure, RawDocument, Sentence,
                              construct_valid, field_values, value_problem)
@@ -82,9 +82,9 @@ class Pipeline:
         # with a figure) and what the benchmark reads to show the slowest stage
         stats, clock = self.stats, time.perf_counter
         t0 = clock()
-        norm = normalise(doc.text)
+        norm, lines = normalise_with_lines(doc.text)
         t1 = clock()
-        articles, sentences = segment(doc, norm)
+        articles, sentences = segment(doc, norm, lines)
         t2 = clock()
         texts = [norm.text[s.norm_start : s.norm_end] for s in sentences]
         warnings: list[DocumentError] = []
@@ -167,9 +167,14 @@ def figure_to_fact(doc: RawDocument, norm_offset: int, fig: Figure, sentence_ind
     data.update(doc_id=doc.doc_id, sentence_index=sentence_index, start=start, end=end, surface=doc.text[start:end],
                 run_id=None, id=None)
     if end > start and value_problem(fig.kind, fig.value, fig.value_max) is None:
-        return construct_valid(Fact, data, set(FACT_CONTENT_FIELDS))  # the ids are left unset
+        return construct_valid(Fact, data, _FACT_FIELDS_SET.copy())  # the ids are left unset
     del data["run_id"], data["id"]
     return Fact.model_validate(data, context={"raw": doc.text})
+
+
+# a Fact's fields set (all but the ids): a copy of this one per fact, which need not hash
+# its ~20 names again as building it from FACT_CONTENT_FIELDS would
+_FACT_FIELDS_SET: set[str] = set(FACT_CONTENT_FIELDS)
 
 
 def extract_snippet(text: str, published: date | None = None, pipeline: Pipeline | None = None) -> list[Fact]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -214,9 +215,29 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# The sqlite3 driver binds exact ints, floats and strs directly; any other value (None, a
+# bool) first goes through its adapter protocol, whose failing attribute look-ups raise and
+# clear an AttributeError with a formatted message: ~1.5k instructions per value, and a fact
+# row holds ~8 NULLs (measured: -15% of SQLite's insert work without it). An adapter
+# registered for the type is found first. These return what the driver binds anyway (NULL
+# for None, 0 or 1 for a bool), so what any connection of the process stores is unchanged.
+_BIND_AS_IS: dict[type, Callable[[Any], Any]] = {
+    type(None): {}.get,  # None -> None, in C (a lambda would cost a Python frame)
+    bool: int,
+}
+
+
+def _register_sqlite_adapters() -> None:
+    import sqlite3
+
+    for kind, adapter in _BIND_AS_IS.items():
+        sqlite3.register_adapter(kind, adapter)
+
+
 def make_engine(db: str, *, readonly: bool = False) -> Engine:
     url = database_url(db)
     if url.startswith("sqlite"):
+        _register_sqlite_adapters()
         path = url.split("sqlite:///", 1)[-1]
         if readonly:
             if not Path(path).exists():
@@ -378,20 +399,31 @@ class Store:
             conn.execute(insert(ERRORS).values(run_id=run_id, created=_now(), **error.model_dump()))
 
 
+# Rows per INSERT statement on SQLite. Each execution of a statement costs a step (the
+# driver releases and retakes the GIL around it), a reset and AUTOINCREMENT's bookkeeping;
+# one statement VALUES-ing 32 rows pays that once for all of them (measured on a 10x
+# corpus's rows, with the adapters below: SQLite's insert work 1,254 M -> 924 M / 882 M /
+# 861 M instructions at 8 / 16 / 32 rows). The ids are the same: the rows of a VALUES list
+# are inserted in order.
+ROWS_PER_INSERT = 32
+
+
 @lru_cache(maxsize=64)
-def _driver_insert_sql(table: str, columns: tuple[str, ...], quote: Callable[[str], str]) -> str:
+def _driver_insert_sql(table: str, columns: tuple[str, ...], quote: Callable[[str], str], rows: int = 1) -> str:
+    """An INSERT of `rows` rows of `columns`, bound by position (rows one after the other)."""
     names = ", ".join(quote(c) for c in columns)
-    return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    row = f"({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([row] * rows)}"
 
 
 def _insert_rows(conn: Any, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Insert rows (tuples in `columns` order) in one executemany.
+    """Insert rows (tuples in `columns` order), in as few statement executions as it takes.
 
     On SQLite the rows go straight to the driver, bound by position: SQLAlchemy's per-row
-    parameter handling was most of the store stage's time. The only type the driver would
-    store differently from SQLAlchemy is a date (SQLAlchemy writes SQLite dates as ISO
-    text), converted here. Other databases take SQLAlchemy Core, whose insertmanyvalues
-    already batches rows.
+    parameter handling was most of the store stage's time. They go ROWS_PER_INSERT to a
+    statement, the remainder one by one. The only type the driver would store differently
+    from SQLAlchemy is a date (SQLAlchemy writes SQLite dates as ISO text), converted here.
+    Other databases take SQLAlchemy Core, whose insertmanyvalues already batches rows.
     """
     if conn.dialect.name != "sqlite":
         conn.execute(insert(table), [dict(zip(columns, row)) for row in rows])
@@ -399,8 +431,14 @@ def _insert_rows(conn: Any, table: Table, columns: tuple[str, ...], rows: list[t
     dates = {i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)}
     if dates:
         rows = [tuple(_iso(v) if i in dates else v for i, v in enumerate(row)) for row in rows]
-    sql = _driver_insert_sql(table.name, columns, conn.dialect.identifier_preparer.quote)
-    conn.exec_driver_sql(sql, rows)
+    quote = conn.dialect.identifier_preparer.quote
+    whole = len(rows) - len(rows) % ROWS_PER_INSERT
+    if whole:
+        sql = _driver_insert_sql(table.name, columns, quote, ROWS_PER_INSERT)
+        conn.exec_driver_sql(sql, [tuple(chain.from_iterable(rows[i : i + ROWS_PER_INSERT]))
+                                   for i in range(0, whole, ROWS_PER_INSERT)])
+    if whole < len(rows):
+        conn.exec_driver_sql(_driver_insert_sql(table.name, columns, quote), rows[whole:])
 
 
 def _iso(value: date | None) -> str | None:

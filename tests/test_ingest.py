@@ -218,3 +218,17 @@ def test_news_like_bytes_never_raise(text: str, codec: str, suffix: str) -> None
             assert isinstance(item, (RawDocument, DocumentError))
             if isinstance(item, DocumentError):
                 assert not item.message.startswith("internal error"), item.message
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("标题\n\n正文。", ["标题", "正文。"]),
+    ("标题\r\n正文。\r\n", ["标题", "正文。"]),
+    ("  标题 \u2028\x0b正文。\x85尾", ["标题", "正文。", "尾"]),
+    ("\n\n\n", []),
+])
+def test_first_lines_are_the_non_empty_lines_of_every_stage(text, expected):
+    """The title and masthead evidence reads the lines normalise and segment read."""
+    from pipeline.ingest import _first_lines
+    from pipeline.normalise import text_lines
+
+    assert [written for written, _ in _first_lines(text, 10)] == expected == [line.text for line in text_lines(text)]

@@ -220,3 +220,23 @@ def test_sentence_split_follows_the_rule(text: str) -> None:
     for line in text_lines(text):
         assert [text[s:e] for s, e in _split_sentences(text, line)] == _reference_split(line.text)
 
+
+
+@pytest.mark.parametrize("text", [
+    "好。下一句", "好!!!下一句", "好。!?;”下一句", "看http://a.cn/?x=1;y=2!好", "a!b", "a! b", "1;2", "好;a!?b",
+    "好。。”」 下一句", "结束!", "!开头", "好?!)", "x=1;\u3000y", "好!a。b?c;",
+])
+def test_the_marks_after_a_first_mark_are_any_split_characters(text):
+    """The sentence-end pattern repeats the marks after the first as a plain class: the same
+    matches as repeating the full mark pattern (lookarounds and all)."""
+    import re
+
+    from pipeline import layout as lay
+    from pipeline.segment import _end_mark, _sentence_end
+
+    conf = lay.layout()
+    mark = _end_mark()
+    general = re.compile(rf"([{re.escape(conf.sentence_split)}](?<={mark})(?:{mark})*"
+                         rf"[{re.escape(conf.closers)}]*)\s*")
+    assert [m.span(1) + m.span() for m in _sentence_end().finditer(text)] == \
+        [m.span(1) + m.span() for m in general.finditer(text)]

@@ -218,3 +218,54 @@ def test_the_switch_to_wal_is_retried_only_while_the_database_is_locked(failures
         store._sqlite_pragmas(Connection(), None)
         assert executed.count("PRAGMA journal_mode=WAL") == failures + 1
         assert executed[0] == "PRAGMA busy_timeout=30000" and "PRAGMA foreign_keys=ON" in executed
+
+
+@pytest.mark.parametrize("rows", [0, 1, 31, 32, 33, 65, 80])
+def test_rows_are_inserted_in_order_whatever_their_number(tmp_path, rows):
+    """Rows go ROWS_PER_INSERT to a statement and the rest one by one: every row lands,
+    with the ids one statement per row would give, and NULLs and bools as the driver
+    stores them (NULL, 0 / 1)."""
+    from pipeline.store import FACTS, ROWS_PER_INSERT, _insert_rows
+
+    assert ROWS_PER_INSERT > 1
+    doc_id = "d1"
+    text = "元" * (rows + 1)
+    store = Store(str(tmp_path / "f.db"))
+    store.write_document(DocumentResult(document=RawDocument(doc_id=doc_id, source="d1.txt", text=text),
+                                        articles=[], sentences=[], facts=[]), None)
+    columns = ("doc_id", "sentence_index", "kind", "surface", "start", "end", "value", "unit", "qualifier",
+               "measure", "change")
+    written = [(doc_id, 0, "money", "元", i, i + 1, float(i), "CNY", "exact", None if i % 2 else f"m{i}", i % 3 == 0)
+               for i in range(rows)]
+    with store.engine.begin() as conn:
+        _insert_rows(conn, FACTS, columns, written)
+    names = ", ".join(f'"{c}"' for c in columns)
+    with sqlite3.connect(tmp_path / "f.db") as conn:
+        stored = conn.execute(f"SELECT id, {names}, typeof(measure), typeof(change) FROM facts ORDER BY id").fetchall()
+    assert [r[0] for r in stored] == list(range(1, rows + 1))
+    assert [r[1:-2] for r in stored] == [(*r[:-1], int(r[-1])) for r in written]
+    assert [r[-2:] for r in stored] == [("null" if i % 2 else "text", "integer") for i in range(rows)]
+
+
+@pytest.mark.parametrize("rows, values", [
+    (1, "VALUES (?, ?)"),
+    (2, "VALUES (?, ?), (?, ?)"),
+    (3, "VALUES (?, ?), (?, ?), (?, ?)"),
+])
+def test_driver_insert_sql_values_rows_one_after_the_other(rows, values):
+    from pipeline.store import _driver_insert_sql
+
+    assert _driver_insert_sql("t", ("a", "end"), lambda name: f'"{name}"', rows) == f'INSERT INTO "t" ("a", "end") {values}'
+
+
+@pytest.mark.parametrize("value, bound", [(None, None), (True, 1), (False, 0)])
+def test_the_sqlite_adapters_bind_what_the_driver_binds_anyway(value, bound):
+    """The adapters only spare the driver its failing look-ups: None stays None, a bool
+    becomes the int the driver binds for it."""
+    from pipeline.store import _BIND_AS_IS
+
+    adapted = _BIND_AS_IS[type(value)](value)
+    assert adapted == bound and type(adapted) is type(bound)
+    with sqlite3.connect(":memory:") as conn:  # the driver itself, no adapter involved
+        assert conn.execute("SELECT ?, typeof(?)", (value, value)).fetchone() == \
+            conn.execute("SELECT ?, typeof(?)", (bound, bound)).fetchone()
