@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pipeline import is_blank
 from pipeline.extract import extract_figures
 from pipeline.link import LinkContext, link_figures
 from pipeline.normalise import normalise_with_lines
@@ -31,11 +32,6 @@ NLP_BATCH_SIZE = 64
 # branches, relative dates, a named subject and an anaphor
 WARM_UP_TEXT = ("某县2023年投资约5.5亿元，占地300亩，同比增长12%。该县去年男女比例为1:2。"
                 "三分之一的村已通网。全省排名第3，师生比达到1:15的占三分之二。")
-
-
-def is_blank(model: str) -> bool:
-    """The fast profile, which `Pipeline.load` never builds (so never imports spaCy for)."""
-    return model.strip().lower() == "blank"
 
 
 @dataclass
