@@ -523,9 +523,12 @@ def _gazetteer_places(text: str, vocab: _Vocab) -> list[Entity]:
     matched_to = 0  # matches do not overlap: resume after the last one
     for candidate in vocab.gazetteer_start_re.finditer(text):
         i = candidate.start()
-        if i < matched_to:
+        # most candidates are no name's first two characters (万元, 资金): one lookup rules
+        # them out, without an iteration over an empty tuple
+        lengths = lengths_at.get(text[i : i + 2])
+        if lengths is None or i < matched_to:
             continue
-        for length in lengths_at.get(text[i : i + 2], ()):
+        for length in lengths:
             name = text[i : i + length]
             if len(name) == length and name in gazetteer:
                 found.append(Entity(i, i + length, "place", gazetteer[name][1], name))
