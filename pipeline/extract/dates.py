@@ -255,7 +255,6 @@ def _guarded(word: str, not_after: str = "", not_before: str = "") -> str:
     return pat
 
 
-
 def _digit_gate(connectors: list[str]) -> str:
     """Where a branch starting at an Arabic digit can match: what every such branch needs.
 
