@@ -384,6 +384,8 @@ def _vocab() -> _Vocab:
     anaphor_re = re.compile(
         rf"(?:{_alternation(anaphora['prefixes'])})(?P<head>{_alternation(list(anaphora['levels']))})"
     )
+    verb_last_chars = frozenset([w[-1] for w in verb_direction] + ["了", "\n"])
+    rate_linked_lasts = frozenset(linker[-1] for linker in _RATE_LINKERS)
     return _Vocab(
         gazetteer=gaz,
         gazetteer_max=max(len(k) for k in gaz),
@@ -413,12 +415,11 @@ def _vocab() -> _Vocab:
         anaphor_re=anaphor_re,
         anaphor_levels=dict(anaphora["levels"]),
         verb_re=verb_re,
-        verb_last_chars=frozenset([w[-1] for w in verb_direction] + ["了", "\n"]),
+        verb_last_chars=verb_last_chars,
         rate_linked=tuple(noun + linker for d in ("up", "down") for noun in change["rate_nouns"][d]
                           for linker in _RATE_LINKERS),
-        rate_linked_lasts=frozenset(linker[-1] for linker in _RATE_LINKERS),
-        verb_end_chars=frozenset([w[-1] for w in verb_direction] + ["了", "\n"])
-        | frozenset(linker[-1] for linker in _RATE_LINKERS),
+        rate_linked_lasts=rate_linked_lasts,
+        verb_end_chars=verb_last_chars | rate_linked_lasts,
         verb_direction=verb_direction,
         basis_re=re.compile(basis),
         basis_end_re=re.compile(f"(?:{basis})$"),
@@ -711,10 +712,9 @@ _QUOTED = re.compile(rf"[{_QUOTE_OPENERS}][^”\"」》]{{1,30}}[”\"」》]")
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    # one search first: most sentences quote nothing, and the list costs more
-    if not _holds_any(text, _QUOTE_OPENERS):
+    if not _holds_any(text, _QUOTE_OPENERS):  # most sentences quote nothing
         return []
-    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)] if _QUOTED.search(text) else []
+    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
 
 
 def find_entities(text: str, doc: Any | None = None, figures: list[Figure] | None = None) -> list[Entity]:
