@@ -13,6 +13,7 @@ Every offset a user ever sees is a raw offset: ``raw[start:end] == surface``.
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from datetime import date, datetime
 from typing import Literal, TypeVar
 
@@ -198,6 +199,13 @@ _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 R = TypeVar("R", bound=Record)
 
 
+@cache
+def _every_field(cls: type[Record]) -> frozenset[str]:
+    # copied per record: a copy of a set reuses its hashes and size, where building one from
+    # the values' keys grows and hashes it again (segment makes one per sentence)
+    return frozenset(cls.model_fields)
+
+
 def construct_valid(cls: type[R], values: dict[str, object], fields_set: set[str] | None = None) -> R:
     """A `cls` record holding `values` (every field, in declaration order, already valid), as
     ``cls.model_construct`` fills it but at a fraction of its cost. Only for values valid by
@@ -206,7 +214,7 @@ def construct_valid(cls: type[R], values: dict[str, object], fields_set: set[str
     assignment adds to it)."""
     record = cls.__new__(cls)
     _set_dict(record, values)
-    _set_fields_set(record, set(values) if fields_set is None else fields_set)
+    _set_fields_set(record, set(_every_field(cls)) if fields_set is None else fields_set)
     _set_extra(record, None)
     _set_private(record, None)
     return record
