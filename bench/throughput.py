@@ -260,6 +260,15 @@ def fmt(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def steady(small: RunResult | None, large: RunResult | None) -> RunResult | None:
+    """What `large` did beyond `small` (same config, a bigger corpus) and the time it took
+    beyond it: the fixed start, paid once by each, cancels out."""
+    if small is None or large is None or large.wall <= small.wall or large.cpu <= small.cpu:
+        return None
+    return RunResult(f"{large.label} steady", large.scale, large.wall - small.wall, large.cpu - small.cpu, 0.0,
+                     large.documents - small.documents, large.facts - small.facts, large.chars - small.chars)
+
+
 def e2e_table(results: list[tuple[RunResult, int]]) -> list[str]:
     lines = ["| config | scale | runs | docs | chars | wall s | chars/s | docs/s | facts/s | chars/CPU-s | peak RSS MB |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -391,24 +400,40 @@ def report(mach: dict[str, str], corpora: dict[int, tuple[Path, CorpusInfo]],
               "large part of a `blank` run, at 100x a small one.", "",
               "| config | CPU s | wall s |", "|---|---:|---:|"]
     lines += [f"| {label} | {cpu:.2f} | {wall:.2f} |" for label, (cpu, wall) in fixed.items()]
-    lines += ["", "## Ratios", "", "| ratio | value | target |", "|---|---:|---:|"]
-    # start-up (imports, model load: ~2 s) weighs on the 10x runs; 100x is the batch case
-    for model, scale in (("blank", mid), ("blank", big), ("lac", mid)):
+    lines += ["", "## Ratios", ""]
+    if big != mid:
+        lines += [f"A whole run's throughput includes its fixed start (above), which weighs on small corpora; "
+                  f"the steady rows divide what the {big}x run did beyond the {mid}x one by the time it took "
+                  f"beyond it (the start cancels out): the rate at which a long batch goes. JioNLP's speed "
+                  f"leaves out its own start (import, dictionary load) in every row.", ""]
+    lines += ["| ratio | value | target |", "|---|---:|---:|"]
+    w1_steady, w2_steady = steady(get("blank w1", mid), get("blank w1", big)), steady(get("blank w2", mid), get("blank w2", big))
+    if w1_steady and w2_steady:
+        lines.append(f"| blank: workers 2 / workers 1 throughput, steady ({big}x beyond {mid}x) | "
+                     f"{w1_steady.wall / w2_steady.wall:.2f} | ≥ 1.7 |")
+    for model, scale in dict.fromkeys((("blank", big), ("blank", mid), ("lac", mid))):
         w1, w2 = get(f"{model} w1", scale), get(f"{model} w2", scale)
         if w1 and w2:
-            lines.append(f"| {model}: workers 2 / workers 1 throughput ({scale}x) | {w1.wall / w2.wall:.2f} | ≥ 1.7 |")
+            lines.append(f"| {model}: workers 2 / workers 1 throughput, whole run ({scale}x) | {w1.wall / w2.wall:.2f} | "
+                         f"{'≥ 1.7' if scale == big else '(start included)'} |")
     for label in ("blank w1", "blank w2"):
         small, large = get(label, 1), get(label, big)
         if small and large:
             lines.append(f"| {label}: peak RSS {big}x / 1x | {large.peak_rss_mb / small.peak_rss_mb:.2f} | ≤ 1.3 |")
     blank = get("blank w1", mid)
     lac = get("lac w1", mid)
-    for scale in (mid, big):
+    if w1_steady and jio_samples.get(mid) and jio_samples.get(big):
+        jio = statistics.median(jio_samples[mid] + jio_samples[big])
+        lines.append(f"| blank w1 chars/CPU-s, steady ({big}x beyond {mid}x: {fmt(w1_steady.chars_per_cpu_s)}) ÷ "
+                     f"JioNLP money+time (sampled before each of those runs: {fmt(jio)}) | "
+                     f"{w1_steady.chars_per_cpu_s / jio:.2f} | ≥ 4 |")
+    for scale in dict.fromkeys((big, mid)):
         run = get("blank w1", scale)
         if run and jio_samples.get(scale):
             jio = statistics.median(jio_samples[scale])
-            lines.append(f"| blank end to end chars/CPU-s ({scale}x) ÷ JioNLP money+time (sampled before "
-                         f"each of those runs: {fmt(jio)}) | {run.chars_per_cpu_s / jio:.2f} | ≥ 4 |")
+            lines.append(f"| blank w1 chars/CPU-s, whole run ({scale}x) ÷ JioNLP money+time (sampled before "
+                         f"each of those runs: {fmt(jio)}) | {run.chars_per_cpu_s / jio:.2f} | "
+                         f"{'≥ 4' if scale == big else '(start included)'} |")
     if blank and "spaCy zh char tokenizer" in refs:
         lines.append(f"| blank end to end chars/CPU-s ÷ bare spaCy char tokenizer | "
                      f"{blank.chars_per_cpu_s / refs['spaCy zh char tokenizer']:.3f} | (context) |")
