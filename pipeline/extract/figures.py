@@ -37,7 +37,7 @@ from pipeline.extract.numbers import (
     scaled,
     trailing_scale,
 )
-from pipeline.extract.patterns import by_first_char, optionals_as_branches, tried_only_at
+from pipeline.extract.patterns import by_first_char, groups_getter, optionals_as_branches, tried_only_at
 from pipeline.resources import load_lines, load_toml
 from schemas.records import Figure
 
@@ -353,14 +353,13 @@ def _suffix_unit(surface: str, cur: str | None) -> Unit:
     return unit
 
 
-# Groups are read from one ``m.groups()`` tuple per match, by position, and spans by group
-# number: ``m.group(*names)`` looks every name up and costs ~3x as much (a fifth of reading a figure).
+# Groups are read from one ``m.groups()`` tuple per match (see groups_getter), and spans by
+# group number.
 _GROUP_NUMBER = _FIGURE_RE.groupindex
 
 
 def _groups_getter(*names: str) -> itemgetter[Any]:
-    """The named groups of a match, taken from its ``groups()`` (where group i is item i - 1)."""
-    return itemgetter(*(_GROUP_NUMBER[name] - 1 for name in names))
+    return groups_getter(_FIGURE_RE, *names)
 
 
 # which reader a match needs, and whether it has a unit at all

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from operator import itemgetter
+from typing import Any
 
 
 def _literal_rest(word: str) -> str:
@@ -91,3 +93,13 @@ def optionals_as_branches(pattern: str) -> str:
         pieces += (pattern[copied:at], text)
         copied = at + replaced
     return "".join(pieces) + pattern[copied:]
+
+
+def groups_getter(regex: re.Pattern[str], *names: str) -> itemgetter[Any]:
+    """The named groups of a match of ``regex``, taken from its ``groups()`` by position
+    (group i is item i - 1): a tuple of them, or the one group when one name is given.
+
+    ``m.group(*names)`` looks every name up and costs ~3x as much as one ``m.groups()``
+    and this; for a regex with many groups that is a fifth of reading a match.
+    """
+    return itemgetter(*(regex.groupindex[name] - 1 for name in names))
