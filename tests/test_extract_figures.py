@@ -256,7 +256,8 @@ def test_word_alternations_are_tried_at_their_first_characters(name: str) -> Non
 
 _GUARD_ALPHABET = [*_CUE_ALPHABET, "５", "٣", "约", "近", "超过", "不到", "大约", "中国", "全省", "全国", "第", "前",
                    "首位", "￥", "US$", "美元", "新台币", "负", "零下", "−", "数百", "上千", "几", "点", "亿元", "%", "成",
-                   "市内", "市场", "将近", "将要", "人民币", "人口", "全市", "同类", "同比", "不足", "不断", "HK$", "H"]
+                   "市内", "市场", "将近", "将要", "人民币", "人口", "全市", "同类", "同比", "不足", "不断", "HK$", "H",
+                   "负责", "数据", "上下", "数十", "上万", "负5"]
 
 
 def _assert_speed_lookaheads_change_no_match(text: str) -> None:

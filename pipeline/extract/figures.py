@@ -206,8 +206,16 @@ _START_CHARS = sorted(_ONE_CHAR_STARTS | {w[0] for w in _WORDS_BEFORE_AMOUNT})
 # A second gate: a one-character start, or the first two characters of a word before an
 # amount. Most places the first gate lets through hold such a character in another word
 # (市场, 将要, 新建, 人口, 大力), which this rejects at one test instead of trying every branch.
+# 负 (a sign) and 数 / 上 (数百, 上千) start a figure only right before a numeral, or a
+# scale word: the gate reads that character too, which rejects 负责, 数据, 上下 (a tenth
+# of the places the first gate lets through) at one test.
+_BEFORE_NUMERAL_STARTS = {"负": r"\d" + re.escape(NUMERAL_START_CHARS + "数上"), "数": re.escape(SCALE_CHARS),
+                          "上": re.escape(SCALE_CHARS)}
+if any(w[0] in _BEFORE_NUMERAL_STARTS for w in _WORDS_BEFORE_AMOUNT):
+    raise ValueError("a word before an amount starts with 负 / 数 / 上: the start gate must let it through")
 _START_GATE = "|".join(
-    [f"[{''.join(re.escape(c) for c in sorted(_ONE_CHAR_STARTS))}]",
+    [f"[{''.join(re.escape(c) for c in sorted(_ONE_CHAR_STARTS - set(_BEFORE_NUMERAL_STARTS)))}]",
+     *(f"{c}(?=[{after}])" for c, after in _BEFORE_NUMERAL_STARTS.items()),
      by_first_char(sorted({w[:2] for w in _WORDS_BEFORE_AMOUNT if w[0] not in _ONE_CHAR_STARTS}))])
 # Two branches can only match where the text ahead holds their literal cue: a ratio its
 # colon after digits, a fraction its 分之 after a numeral. Without a gate both read a whole
