@@ -63,6 +63,23 @@ def tried_only_at(first_chars: str, pattern: str) -> str:
     return f"(?=[{re.escape(''.join(sorted(set(first_chars))))}])(?:{pattern})"
 
 
+def scanned_from_first_chars(first_chars: str, name: str, pattern: str) -> str:
+    """``pattern`` as group ``name`` of a regex whose search skips to ``first_chars`` without
+    a match attempt at every other place.
+
+    The regex engine skips ahead in a tight loop only for a regex that opens with a
+    character (or a class of them); one that opens with a lookahead, as `tried_only_at`
+    writes it, costs a match attempt at every character. This regex reads one character of
+    ``first_chars``, looks back to it and matches ``pattern`` from there in a lookahead: the
+    same matches with the same groups, leftmost first, in group ``name``. The match itself
+    is only that first character: a scan goes on from ``m.end(name)``, not ``m.end()``.
+    ``first_chars`` must hold every character a match can start with; ``pattern`` must not
+    refer back to its own groups (a lookbehind cannot).
+    """
+    first = f"[{re.escape(''.join(sorted(set(first_chars))))}]"
+    return f"{first}(?<=(?=(?P<{name}>{pattern})){first})"
+
+
 # an escaped character, a character class (where parentheses are members), or a parenthesis
 _PAREN_TOKENS = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|[()]")
 
