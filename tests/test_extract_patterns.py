@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.extract.dates import _ATOM_RE
 from pipeline.extract.figures import _FIGURE_RE
@@ -19,3 +21,23 @@ def test_groups_getter_reads_what_group_reads(regex, text: str) -> None:
         assert every(m.groups()) == m.group(*names)
         for name in names:  # one name: the group itself, not a tuple of one
             assert groups_getter(regex, name)(m.groups()) == m.group(name)
+
+
+@given(st.text(alphabet="ab12元亿 ", max_size=15))
+@pytest.mark.parametrize("pattern", [r"(?P<n>\d+)(?P<u>亿?元)?", r"a(?P<x>b+)?|(?P<y>\d)元", r"(?<!\d)(?P<n>\d+)(?!元)"])
+def test_scanned_from_first_chars_matches_what_tried_only_at_does(pattern: str, text: str) -> None:
+    """The same match (group "m"), the same groups, from every place a scan may start."""
+    import re
+
+    from pipeline.extract.patterns import scanned_from_first_chars, tried_only_at
+
+    first = "ab12"  # every character a match of the patterns can start with
+    plain = re.compile(tried_only_at(first, pattern))
+    scanned = re.compile(scanned_from_first_chars(first, "m", pattern))
+    for pos in range(len(text) + 1):
+        a, b = plain.search(text, pos), scanned.search(text, pos)
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            groups = b.groupdict()
+            del groups["m"]
+            assert (a.span(), a.groupdict()) == (b.span("m"), groups) and b.start() == a.start()

@@ -77,7 +77,8 @@ def scanned_from_first_chars(first_chars: str, name: str, pattern: str) -> str:
     refer back to its own groups (a lookbehind cannot).
     """
     first = f"[{re.escape(''.join(sorted(set(first_chars))))}]"
-    return f"{first}(?<=(?=(?P<{name}>{pattern})){first})"
+    # looking back: any character (the one just read), which costs no second class to compile
+    return rf"{first}(?<=(?=(?P<{name}>{pattern}))[\s\S])"
 
 
 # an escaped character, a character class (where parentheses are members), or a parenthesis
