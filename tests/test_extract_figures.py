@@ -256,28 +256,35 @@ def test_word_alternations_are_tried_at_their_first_characters(name: str) -> Non
 
 _GUARD_ALPHABET = [*_CUE_ALPHABET, "５", "٣", "约", "近", "超过", "不到", "大约", "中国", "全省", "全国", "第", "前",
                    "首位", "￥", "US$", "美元", "新台币", "负", "零下", "−", "数百", "上千", "几", "点", "亿元", "%", "成",
-                   "市内", "市场", "将近", "将要", "人民币", "人口", "全市", "同类", "同比", "不足", "不断", "HK$", "H"]
+                   "市内", "市场", "将近", "将要", "人民币", "人口", "全市", "同类", "同比", "不足", "不断", "HK$", "H",
+                   "负责", "数据", "上下", "数十", "上万", "负5"]
 
 
 def _assert_speed_lookaheads_change_no_match(text: str) -> None:
     import re
 
-    from pipeline.extract.figures import _FIGURE_RE, _figure_pattern
+    from pipeline.extract.figures import _FIGURE_RE, _START_CHARS, _figure_pattern
+    from pipeline.extract.patterns import tried_only_at
 
-    plain = re.compile(_figure_pattern(guarded=False))
+    # a figure starts only with one of _START_CHARS (a full-width ５ starts none): the plain
+    # regex says it with a lookahead, the scanned one with its opening class
+    plain = re.compile(tried_only_at("".join(_START_CHARS), _figure_pattern(guarded=False)))
     for pos in range(len(text) + 1):
         a, b = plain.search(text, pos), _FIGURE_RE.search(text, pos)
         assert (a is None) == (b is None)
         if a is not None and b is not None:
-            assert (a.span(), a.groupdict()) == (b.span(), b.groupdict())
+            figure = b.groupdict()
+            del figure["figure"]  # the match as a whole (scanned_from_first_chars)
+            assert (a.span(), a.groupdict()) == (b.span("figure"), figure)
+            assert b.start() == a.start()
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(_GUARD_ALPHABET), max_size=25).map("".join))
 def test_speed_lookaheads_change_no_match(text: str) -> None:
-    """The lookaheads on what an amount starts with and the cue gates of the ratio and
-    fraction branches only skip places where those cannot match, from every position the
-    scan may resume at."""
+    """The first characters, the lookaheads on what an amount starts with and the cue gates
+    of the ratio and fraction branches only skip places where those cannot match, from every
+    position the scan may resume at."""
     _assert_speed_lookaheads_change_no_match(text)
 
 

@@ -52,7 +52,7 @@ from functools import cache
 from typing import NamedTuple
 
 from pipeline.extract.figure_record import date_figure
-from pipeline.extract.patterns import optionals_as_branches, tried_only_at
+from pipeline.extract.patterns import groups_getter, optionals_as_branches, tried_only_at
 from pipeline.resources import load_toml
 from schemas.records import Figure
 
@@ -456,28 +456,38 @@ def _shared_parts(year: int | None = None, year_offset: int | None = None, ancho
                      month=month, day=day)
 
 
-# The groups that say which branch of the atom regex matched, read in one call.
-_BRANCH_GROUPS = ("iso_y", "yr1", "lunar", "y", "ycn", "yw", "mr1", "m", "mcn", "mw", "q", "qr1", "fq", "half",
-                  "fm", "edge", "bd", "bdcn")
+# The groups of an atom match, read from one ``m.groups()``: first the ones that say which
+# branch of the atom regex matched, then each branch's own.
+_ATOM_RE = _vocab().regex
+_BRANCH_GROUPS = groups_getter(_ATOM_RE, "iso_y", "yr1", "lunar", "y", "ycn", "yw", "mr1", "m", "mcn", "mw", "q",
+                               "qr1", "fq", "half", "fm", "edge", "bd", "bdcn")
+_ISO_MONTH_DAY = groups_getter(_ATOM_RE, "iso_m", "iso_d")
+_YEAR_RANGE_END = groups_getter(_ATOM_RE, "yr2")
+_YEAR_EDGE = groups_getter(_ATOM_RE, "y_edge")
+_YEAR_WORD_EDGE = groups_getter(_ATOM_RE, "yw_edge")
+_MONTH_RANGE_END = groups_getter(_ATOM_RE, "mr2")
+_DAY_GROUPS = groups_getter(_ATOM_RE, "d", "d2", "m_fen", "m_part")
+_QUARTER_RANGE_END = groups_getter(_ATOM_RE, "qr2")
 
 
 def _atom(m: re.Match[str], v: _Vocab) -> _Atom | None:
+    groups = m.groups()
     (iso_y, yr1, lunar, y, ycn, yw, mr1, month_num, month_cn, mw, q, qr1, fq, half,
-     fm, edge, bd, bdcn) = m.group(*_BRANCH_GROUPS)
+     fm, edge, bd, bdcn) = _BRANCH_GROUPS(groups)
     s, e = m.span()
     if iso_y:
-        iso_m, iso_d = m.group("iso_m", "iso_d")
+        iso_m, iso_d = _ISO_MONTH_DAY(groups)
         parts = DateParts(year=int(iso_y), month=int(iso_m), day=int(iso_d))
         return _Atom(s, e, _CLOSED, parts)
     if yr1:
-        return _Atom(s, e, _CLOSED, DateParts(year=int(yr1)), DateParts(year=int(m.group("yr2"))))
+        return _Atom(s, e, _CLOSED, DateParts(year=int(yr1)), DateParts(year=int(_YEAR_RANGE_END(groups))))
     if lunar:
         return _Atom(s, e, _CLOSED, DateParts(), lunar=True)
     if y or ycn:
         year = int(y) if y else _cn_year(ycn)
         if not 1800 <= year <= 2199:
             return None
-        year_edge = m.group("y_edge")
+        year_edge = _YEAR_EDGE(groups)
         if year_edge:
             return _Atom(s, e, _CLOSED, DateParts(year=year, month_span=(v.edges[year_edge],) * 2))
         return _Atom(s, e, _YEAR, _shared_parts(year=year))
@@ -485,17 +495,17 @@ def _atom(m: re.Match[str], v: _Vocab) -> _Atom | None:
         spec = v.year_words[yw]
         parts = _shared_parts(year_offset=int(spec["offset"]), anchored=bool(spec.get("anchored")),
                               needs_anchor=bool(spec.get("needs_anchor")))
-        year_edge = m.group("yw_edge")
+        year_edge = _YEAR_WORD_EDGE(groups)
         if year_edge:
             return _Atom(s, e, _CLOSED, replace(parts, month_span=(v.edges[year_edge],) * 2))
         return _Atom(s, e, _YEAR, parts)
     if mr1:
-        first, last = _small_number(mr1), _small_number(m.group("mr2"))
+        first, last = _small_number(mr1), _small_number(_MONTH_RANGE_END(groups))
         if not (1 <= first < last <= 12):
             return None
         return _Atom(s, e, _PERIOD, DateParts(month_span=(first, last)))
     if month_num or month_cn:
-        d, d2, m_fen, m_part = m.group("d", "d2", "m_fen", "m_part")
+        d, d2, m_fen, m_part = _DAY_GROUPS(groups)
         month = _small_number(month_num or month_cn)
         day = _small_number(d) if d else None
         if day is not None and not 1 <= day <= _MONTH_DAYS[month]:
@@ -516,7 +526,7 @@ def _atom(m: re.Match[str], v: _Vocab) -> _Atom | None:
         quarter = _small_number(q)
         return _Atom(s, e, _PERIOD, DateParts(quarter_span=(quarter, quarter)))
     if qr1:
-        first, last = _small_number(qr1), _small_number(m.group("qr2"))
+        first, last = _small_number(qr1), _small_number(_QUARTER_RANGE_END(groups))
         if not 1 <= first < last <= 4:
             return None
         return _Atom(s, e, _PERIOD, DateParts(quarter_span=(first, last)))

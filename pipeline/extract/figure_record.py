@@ -24,11 +24,14 @@ _OPTIONAL_STR = (str, type(None))
 _VALUE_FIELDS = frozenset({"kind", "value", "value_max", "unit", "qualifier", "base_value", "base_value_max",
                            "base_unit", "surface", "start", "end"})
 _DATE_FIELDS = frozenset({"kind", "unit", "value", "qualifier", "date", "date_end", "start", "end", "surface"})
-# Every field at its default, in the schema's order; the builders overwrite what they set
-# (a dict keeps its keys' order when values are replaced). The required fields have no
-# default: both builders set them all.
+# Every field at its default, in the schema's order. The builders copy it and store what
+# they set (a dict keeps its keys' order when values are replaced): a fifth cheaper than a
+# display merging it ({**_BLANK, "kind": ...}), which builds a second dict and inserts its
+# keys again. The required fields have no default: both builders set them all.
 _BLANK: dict[str, Any] = {name: None if field.is_required() else field.default
                           for name, field in Figure.model_fields.items()}
+# ... with the fields every date figure shares set once
+_DATE_BLANK: dict[str, Any] = {**_BLANK, "kind": "date", "unit": "date", "qualifier": "exact"}
 
 
 def value_figure(kind: str, value: float, value_max: float | None, unit: str, qualifier: str,
@@ -43,12 +46,20 @@ def value_figure(kind: str, value: float, value_max: float | None, unit: str, qu
         and type(start) is int and type(end) is int and start >= 0 and end >= 0
         and value_problem(kind, value, value_max) is None
     ):
-        # the blank's keys first keep the schema's field order; each record gets its own
-        # fields set (assignment adds to it)
-        return construct_figure({**_BLANK, "kind": kind, "value": value, "value_max": value_max, "unit": unit,
-                                 "qualifier": qualifier, "base_value": base_value, "base_value_max": base_value_max,
-                                 "base_unit": base_unit, "start": start, "end": end, "surface": surface},
-                                set(_VALUE_FIELDS))
+        # each record gets its own fields set (assignment adds to it)
+        values = _BLANK.copy()
+        values["kind"] = kind
+        values["value"] = value
+        values["value_max"] = value_max
+        values["unit"] = unit
+        values["qualifier"] = qualifier
+        values["base_value"] = base_value
+        values["base_value_max"] = base_value_max
+        values["base_unit"] = base_unit
+        values["start"] = start
+        values["end"] = end
+        values["surface"] = surface
+        return construct_figure(values, set(_VALUE_FIELDS))
     return Figure(kind=kind, value=value, value_max=value_max, unit=unit,  # type: ignore[arg-type]
                   qualifier=qualifier, base_value=base_value,  # type: ignore[arg-type]
                   base_value_max=base_value_max, base_unit=base_unit, surface=surface, start=start, end=end)
@@ -60,8 +71,12 @@ def date_figure(date: str | None, date_end: str | None, surface: str, start: int
         type(date) in _OPTIONAL_STR and type(date_end) in _OPTIONAL_STR and type(surface) is str
         and type(start) is int and type(end) is int and start >= 0 and end >= 0
     ):
-        return construct_figure({**_BLANK, "kind": "date", "unit": "date", "qualifier": "exact", "date": date,
-                                 "date_end": date_end, "start": start, "end": end, "surface": surface},
-                                set(_DATE_FIELDS))
+        values = _DATE_BLANK.copy()
+        values["date"] = date
+        values["date_end"] = date_end
+        values["start"] = start
+        values["end"] = end
+        values["surface"] = surface
+        return construct_figure(values, set(_DATE_FIELDS))
     return Figure(kind="date", unit="date", value=None, qualifier="exact", date=date, date_end=date_end,
                   start=start, end=end, surface=surface)
