@@ -53,6 +53,9 @@ _NAME_STOP_WORDS = (
 )
 # _name_start asks once per character whether a stop word ends there: as a character pair
 _NAME_STOP_PAIRS = frozenset(_NAME_STOP_WORDS)
+# their second characters: a character none of them ends with needs no pair slice (a new
+# string per character) and look-up
+_NAME_STOP_WORD_LASTS = frozenset(word[1] for word in _NAME_STOP_WORDS)
 if any(len(word) != 2 for word in _NAME_STOP_WORDS):
     raise ValueError("_NAME_STOP_WORDS are looked up as character pairs: two characters each")
 # Words after a weak organisation suffix that show it was part of another word (中心城区).
@@ -498,7 +501,8 @@ def _name_start(text: str, end: int, limit: int, floor: int = 0) -> int:
         if not "\u4e00" <= ch <= "\u9fff" or ch in _NAME_STOPS:  # _is_cjk, inline: per character
             break
         # text.endswith(_NAME_STOP_WORDS, floor, i), as one set lookup
-        if i - 2 >= floor and text[i - 2 : i] in _NAME_STOP_PAIRS and not _vocab().org_suffix_re.match(text, i):
+        if (ch in _NAME_STOP_WORD_LASTS and i - 2 >= floor and text[i - 2 : i] in _NAME_STOP_PAIRS
+                and not _vocab().org_suffix_re.match(text, i)):
             break  # 中国建设银行: a stop word right before the suffix is part of the name
         i -= 1
     return i
@@ -1208,7 +1212,7 @@ def _strip_right(phrase: str, vocab: _Vocab) -> str:
         if m:
             phrase, changed = phrase[: m.start()], True
             continue
-        if phrase[-1:] in vocab.connector_lasts and phrase.endswith(vocab.connectors):
+        if last in vocab.connector_lasts and phrase.endswith(vocab.connectors):
             for n in vocab.connector_lengths:  # the longest connector it ends with
                 if n <= len(phrase) and phrase[-n:] in vocab.connector_set:
                     phrase, changed = phrase[:-n], True
