@@ -1284,6 +1284,7 @@ _AFTER_STOPS = re.compile(
     r"就是|正在|已经|已于|已|进行|设置|设立|颁发|实现|开展|位居|覆盖|达到|达|将|被|和|及|且|并|"
     r"等|用于|作为|以上|以下"
 )
+_QUOTES_DE = _QUOTES + "的"  # what _after_phrase skips right after a figure
 _AFTER_TRIM = ("建设", "工作", "上", "中", "后", "里", "内", "之内", "范围")
 # the run of at most 24 characters after a figure, up to a phrase break
 _AFTER_RUN = re.compile(rf"[^{re.escape(''.join(sorted(_PHRASE_BREAKS)))}]{{0,24}}")
@@ -1293,7 +1294,7 @@ _CLASSIFIER_END = frozenset("个家条名座批所台项部件处户辆只")
 def _after_phrase(text: str, start: int, limit: int) -> tuple[str, int]:
     """The noun phrase right after a figure: 148家[文化艺术类校外培训机构]颁发 ..."""
     i = start
-    while i < limit and (text[i] in _QUOTES or text[i] == "的"):
+    while i < limit and text[i] in _QUOTES_DE:  # one character: a substring test is membership
         i += 1
     run = _AFTER_RUN.match(text, i, limit)
     j = run.end() if run else i  # no match only when limit < i (figures overlap): an empty run
@@ -1493,8 +1494,11 @@ def _find_change(text: str, fig: _FigureView, clause_start: int) -> dict[str, An
         return {}
     if vocab.self_change_re.search(fig.surface):
         return {"change": True, "direction": "up"}
+    # the clause before the figure is sliced only when its last character may end a verb
+    if fig.start <= clause_start or text[fig.start - 1] not in vocab.verb_end_chars:
+        return {}
     prefix = text[clause_start : fig.start]
-    m = _change_verb_at_end(prefix, vocab) if prefix[-1:] in vocab.verb_end_chars else None
+    m = _change_verb_at_end(prefix, vocab)
     if not m:
         return {}
     word = m.group("verb") or m.group("rate") or m.group("short")
