@@ -1227,8 +1227,9 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
         phrase = phrase.lstrip(_QUOTES_SPACES)
         if phrase in vocab.measures:
             break  # a keyword as a whole stays whole: 完成投资, 接待游客 ... not cut to 投资
+        first = phrase[:1]  # sliced once a pass: a slice of CJK text is a new string
         # startswith(tuple) is one C call: the word loops run only when one word matches
-        if phrase[:1] in vocab.opener_firsts and phrase.startswith(vocab.openers):
+        if first in vocab.opener_firsts and phrase.startswith(vocab.openers):
             for n in vocab.opener_lengths:  # the longest opener it starts with that leaves something
                 if n < len(phrase) and phrase[:n] in vocab.opener_set:
                     phrase, changed = phrase[n:], True
@@ -1245,7 +1246,7 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
                 break
         else:
             # a leading verb (改造老旧小区 -> 老旧小区) when a noun of 2+ characters remains
-            if phrase[:1] in vocab.measure_verb_firsts and phrase.startswith(vocab.measure_verbs):
+            if first in vocab.measure_verb_firsts and phrase.startswith(vocab.measure_verbs):
                 for n in vocab.measure_verb_lengths:  # longest first
                     if (len(phrase) - n >= 2 and phrase[:n] in vocab.measure_verb_set
                             and phrase[n] not in vocab.measure_verb_blockers):
