@@ -53,6 +53,9 @@ _NAME_STOP_WORDS = (
 )
 # _name_start asks once per character whether a stop word ends there: as a character pair
 _NAME_STOP_PAIRS = frozenset(_NAME_STOP_WORDS)
+# their second characters: a character none of them ends with needs no pair slice (a new
+# string per character) and look-up
+_NAME_STOP_WORD_LASTS = frozenset(word[1] for word in _NAME_STOP_WORDS)
 if any(len(word) != 2 for word in _NAME_STOP_WORDS):
     raise ValueError("_NAME_STOP_WORDS are looked up as character pairs: two characters each")
 # Words after a weak organisation suffix that show it was part of another word (中心城区).
@@ -498,7 +501,8 @@ def _name_start(text: str, end: int, limit: int, floor: int = 0) -> int:
         if not "\u4e00" <= ch <= "\u9fff" or ch in _NAME_STOPS:  # _is_cjk, inline: per character
             break
         # text.endswith(_NAME_STOP_WORDS, floor, i), as one set lookup
-        if i - 2 >= floor and text[i - 2 : i] in _NAME_STOP_PAIRS and not _vocab().org_suffix_re.match(text, i):
+        if (ch in _NAME_STOP_WORD_LASTS and i - 2 >= floor and text[i - 2 : i] in _NAME_STOP_PAIRS
+                and not _vocab().org_suffix_re.match(text, i)):
             break  # 中国建设银行: a stop word right before the suffix is part of the name
         i -= 1
     return i
@@ -1208,7 +1212,7 @@ def _strip_right(phrase: str, vocab: _Vocab) -> str:
         if m:
             phrase, changed = phrase[: m.start()], True
             continue
-        if phrase[-1:] in vocab.connector_lasts and phrase.endswith(vocab.connectors):
+        if last in vocab.connector_lasts and phrase.endswith(vocab.connectors):
             for n in vocab.connector_lengths:  # the longest connector it ends with
                 if n <= len(phrase) and phrase[-n:] in vocab.connector_set:
                     phrase, changed = phrase[:-n], True
@@ -1223,8 +1227,9 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
         phrase = phrase.lstrip(_QUOTES_SPACES)
         if phrase in vocab.measures:
             break  # a keyword as a whole stays whole: 完成投资, 接待游客 ... not cut to 投资
+        first = phrase[:1]  # sliced once a pass: a slice of CJK text is a new string
         # startswith(tuple) is one C call: the word loops run only when one word matches
-        if phrase[:1] in vocab.opener_firsts and phrase.startswith(vocab.openers):
+        if first in vocab.opener_firsts and phrase.startswith(vocab.openers):
             for n in vocab.opener_lengths:  # the longest opener it starts with that leaves something
                 if n < len(phrase) and phrase[:n] in vocab.opener_set:
                     phrase, changed = phrase[n:], True
@@ -1241,7 +1246,7 @@ def _strip_left(phrase: str, vocab: _Vocab) -> str:
                 break
         else:
             # a leading verb (改造老旧小区 -> 老旧小区) when a noun of 2+ characters remains
-            if phrase[:1] in vocab.measure_verb_firsts and phrase.startswith(vocab.measure_verbs):
+            if first in vocab.measure_verb_firsts and phrase.startswith(vocab.measure_verbs):
                 for n in vocab.measure_verb_lengths:  # longest first
                     if (len(phrase) - n >= 2 and phrase[:n] in vocab.measure_verb_set
                             and phrase[n] not in vocab.measure_verb_blockers):
@@ -1280,6 +1285,7 @@ _AFTER_STOPS = re.compile(
     r"就是|正在|已经|已于|已|进行|设置|设立|颁发|实现|开展|位居|覆盖|达到|达|将|被|和|及|且|并|"
     r"等|用于|作为|以上|以下"
 )
+_QUOTES_DE = _QUOTES + "的"  # what _after_phrase skips right after a figure
 _AFTER_TRIM = ("建设", "工作", "上", "中", "后", "里", "内", "之内", "范围")
 # the run of at most 24 characters after a figure, up to a phrase break
 _AFTER_RUN = re.compile(rf"[^{re.escape(''.join(sorted(_PHRASE_BREAKS)))}]{{0,24}}")
@@ -1289,7 +1295,7 @@ _CLASSIFIER_END = frozenset("个家条名座批所台项部件处户辆只")
 def _after_phrase(text: str, start: int, limit: int) -> tuple[str, int]:
     """The noun phrase right after a figure: 148家[文化艺术类校外培训机构]颁发 ..."""
     i = start
-    while i < limit and (text[i] in _QUOTES or text[i] == "的"):
+    while i < limit and text[i] in _QUOTES_DE:  # one character: a substring test is membership
         i += 1
     run = _AFTER_RUN.match(text, i, limit)
     j = run.end() if run else i  # no match only when limit < i (figures overlap): an empty run
@@ -1489,8 +1495,11 @@ def _find_change(text: str, fig: _FigureView, clause_start: int) -> dict[str, An
         return {}
     if vocab.self_change_re.search(fig.surface):
         return {"change": True, "direction": "up"}
+    # the clause before the figure is sliced only when its last character may end a verb
+    if fig.start <= clause_start or text[fig.start - 1] not in vocab.verb_end_chars:
+        return {}
     prefix = text[clause_start : fig.start]
-    m = _change_verb_at_end(prefix, vocab) if prefix[-1:] in vocab.verb_end_chars else None
+    m = _change_verb_at_end(prefix, vocab)
     if not m:
         return {}
     word = m.group("verb") or m.group("rate") or m.group("short")
