@@ -52,6 +52,11 @@ def _group(words: list[str], rest_of: Callable[[str], str], glue: str) -> str:
     return "|".join([f"[{re.escape(glue)}]?(?:" + "|".join(rest_of(word) for word in longer) + ")", *single])
 
 
+def _class_of(chars: str) -> str:
+    """A character class of ``chars`` (each once, escaped, in a stable order)."""
+    return f"[{re.escape(''.join(sorted(set(chars))))}]"
+
+
 def tried_only_at(first_chars: str, pattern: str) -> str:
     """``pattern``, tried only where the text has one of ``first_chars``.
 
@@ -60,7 +65,7 @@ def tried_only_at(first_chars: str, pattern: str) -> str:
     branch that opens with a lookbehind or a group, which the engine cannot reject by a
     cheap first-character test the way it does a branch that opens with a literal.
     """
-    return f"(?=[{re.escape(''.join(sorted(set(first_chars))))}])(?:{pattern})"
+    return f"(?={_class_of(first_chars)})(?:{pattern})"
 
 
 def scanned_from_first_chars(first_chars: str, name: str, pattern: str) -> str:
@@ -76,9 +81,8 @@ def scanned_from_first_chars(first_chars: str, name: str, pattern: str) -> str:
     ``first_chars`` must hold every character a match can start with; ``pattern`` must not
     refer back to its own groups (a lookbehind cannot).
     """
-    first = f"[{re.escape(''.join(sorted(set(first_chars))))}]"
     # looking back: any character (the one just read), which costs no second class to compile
-    return rf"{first}(?<=(?=(?P<{name}>{pattern}))[\s\S])"
+    return rf"{_class_of(first_chars)}(?<=(?=(?P<{name}>{pattern}))[\s\S])"
 
 
 # an escaped character, a character class (where parentheses are members), or a parenthesis
