@@ -407,7 +407,8 @@ def report(mach: dict[str, str], corpora: dict[int, tuple[Path, CorpusInfo]],
                   f"beyond it (the start cancels out): the rate at which a long batch goes. JioNLP's speed "
                   f"leaves out its own start (import, dictionary load) in every row.", ""]
     lines += ["| ratio | value | target |", "|---|---:|---:|"]
-    w1_steady, w2_steady = steady(get("blank w1", mid), get("blank w1", big)), steady(get("blank w2", mid), get("blank w2", big))
+    w1_steady = steady(get("blank w1", mid), get("blank w1", big))
+    w2_steady = steady(get("blank w2", mid), get("blank w2", big))
     if w1_steady and w2_steady:
         lines.append(f"| blank: workers 2 / workers 1 throughput, steady ({big}x beyond {mid}x) | "
                      f"{w1_steady.wall / w2_steady.wall:.2f} | ≥ 1.7 |")
